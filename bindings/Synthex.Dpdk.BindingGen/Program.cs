@@ -1,0 +1,1 @@
+return 0; // placeholder until this entry point is built

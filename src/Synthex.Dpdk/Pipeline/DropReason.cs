@@ -1,0 +1,62 @@
+namespace Synthex.Dpdk.Pipeline;
+
+/// <summary>
+/// Why a packet was dropped. Every drop has one, and every reason has its own counter per lcore,
+/// so "nothing is lost silently" can be checked: <c>rx == tx + Σ drops</c>.
+/// </summary>
+/// <remarks>
+/// Names are the wire names used in the live line and in <c>--stats-json</c> (snake_case through
+/// <see cref="DropReasons.Name"/>). Append new reasons before <see cref="Count"/>; the values
+/// index per-lcore counter arrays.
+/// </remarks>
+public enum DropReason : byte
+{
+    /// <summary>Not a drop. Never counted.</summary>
+    None = 0,
+    /// <summary>Frame shorter than an Ethernet header (or a VLAN tag it announces).</summary>
+    TruncatedL2,
+    /// <summary>IPv4 header truncated, version/IHL wrong, or total length lies.</summary>
+    BadIpv4Header,
+    /// <summary>IPv6 header truncated, payload length lies, or extension chain runs off the end.</summary>
+    BadIpv6Header,
+    /// <summary>UDP/TCP header truncated or its length field disagrees with the IP layer.</summary>
+    BadL4Length,
+    /// <summary>Not IPv4/IPv6 (ARP, LLDP, ...) where the app needs IP.</summary>
+    NotIp,
+    /// <summary>IP but neither UDP nor TCP where the app needs L4 ports.</summary>
+    UnsupportedL4,
+    /// <summary>Smaller than the app can rewrite (e.g. under 14 bytes for macswap).</summary>
+    Runt,
+    /// <summary>Chained (multi-segment) mbuf; the apps work on single-segment frames only.</summary>
+    MultiSegment,
+    /// <summary>The TX queue did not take the packet (ring full).</summary>
+    TxFull,
+    /// <summary>The forwarding map has no output for the input port.</summary>
+    NoRoute,
+    /// <summary>Kernel backend: the provided-buffer ring was empty (ENOBUFS).</summary>
+    NoBuffer,
+    /// <summary>Kernel backend: the datagram was larger than the receive buffer (MSG_TRUNC).</summary>
+    TruncatedDatagram,
+    /// <summary>Kernel backend: zero-length datagram.</summary>
+    EmptyDatagram,
+    /// <summary>Kernel backend: sendmsg failed for a reply.</summary>
+    SendFailed,
+    /// <summary>Payload the app's protocol rejects (bad magic, lying length field).</summary>
+    BadPayload,
+    /// <summary>Number of reasons; sizes counter arrays.</summary>
+    Count,
+}
+
+/// <summary>Wire names for <see cref="DropReason"/>, allocated once.</summary>
+public static class DropReasons
+{
+    private static readonly string[] Names =
+    [
+        "none", "truncated_l2", "bad_ipv4_header", "bad_ipv6_header", "bad_l4_length", "not_ip",
+        "unsupported_l4", "runt", "multi_segment", "tx_full", "no_route", "no_buffer",
+        "truncated_datagram", "empty_datagram", "send_failed", "bad_payload",
+    ];
+
+    /// <summary>The snake_case name used in reports.</summary>
+    public static string Name(this DropReason reason) => Names[(int)reason];
+}
