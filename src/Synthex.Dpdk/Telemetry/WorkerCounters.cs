@@ -70,6 +70,19 @@ public sealed class WorkerCounters
         }
     }
 
+    /// <summary>
+    /// Bytes the worker's own thread allocated inside its poll loop
+    /// (<see cref="GC.GetAllocatedBytesForCurrentThread"/> at exit minus at entry); written once
+    /// by the worker when its loop ends, so the report can show the hot path allocated nothing.
+    /// </summary>
+    public long LoopAllocatedBytes
+    {
+        get => Volatile.Read(ref _loopAllocatedBytes);
+        set => Volatile.Write(ref _loopAllocatedBytes, value);
+    }
+
+    private long _loopAllocatedBytes;
+
     public long BurstsInBucket(int bucket) => Volatile.Read(ref _b.Bursts[bucket]);
 
     /// <summary>The bucket index for a burst of <paramref name="n"/> packets.</summary>

@@ -1,0 +1,54 @@
+using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Runtime;
+
+namespace Synthex.Dpdk.Apps;
+
+/// <summary>
+/// Receives the app struct chosen at start-up. A backend implements this to get back the app's
+/// concrete type as a generic argument, so its worker loop is compiled once per app (the JIT
+/// specializes generic methods over structs) and <see cref="IFrameApp.Process"/> is a direct,
+/// inlinable call.
+/// </summary>
+public interface IFrameAppConsumer<out TResult>
+{
+    TResult Accept<TApp>(TApp app) where TApp : struct, IFrameApp;
+}
+
+/// <summary>The <see cref="IDatagramApp"/> twin of <see cref="IFrameAppConsumer{TResult}"/>.</summary>
+public interface IDatagramAppConsumer<out TResult>
+{
+    TResult Accept<TApp>(TApp app) where TApp : struct, IDatagramApp;
+}
+
+/// <summary>What an L2 app may need to know about the ports when it is created.</summary>
+public sealed record FrameAppContext(RunSettings Settings, IReadOnlyList<PortInfo> Ports);
+
+/// <summary>
+/// A built-in application: its name, modes, which layers it handles, and how to make its struct.
+/// Registered in <see cref="AppCatalog"/>.
+/// </summary>
+public abstract class AppDescriptor
+{
+    public abstract string Name { get; }
+
+    /// <summary>One line for <c>--help</c>.</summary>
+    public abstract string Summary { get; }
+
+    /// <summary>Modes (<c>--mode</c>), empty when the app has none; the first is the default.</summary>
+    public virtual IReadOnlyList<string> Modes => [];
+
+    /// <summary>The mode a run uses: the one asked for, else the default (null when the app has none).</summary>
+    public string? ResolveMode(string? asked) => asked ?? (Modes.Count > 0 ? Modes[0] : null);
+
+    /// <summary><see cref="BackendLayers.Frames"/> when it implements <see cref="IFrameApp"/>, <see cref="BackendLayers.Datagrams"/> for <see cref="IDatagramApp"/>.</summary>
+    public abstract BackendLayers Layers { get; }
+
+    /// <summary>Makes the L2 app for a run and hands it to <paramref name="consumer"/>. Called once per worker.</summary>
+    /// <exception cref="ConfigurationException">The settings do not fit the ports (e.g. odd port count for paired topology).</exception>
+    public virtual TResult CreateFrameApp<TResult>(FrameAppContext context, IFrameAppConsumer<TResult> consumer)
+        => throw new ConfigurationException("app", $"app '{Name}' does not handle L2 frames");
+
+    /// <summary>Makes the UDP app for a run and hands it to <paramref name="consumer"/>. Called once per worker.</summary>
+    public virtual TResult CreateDatagramApp<TResult>(RunSettings settings, IDatagramAppConsumer<TResult> consumer)
+        => throw new ConfigurationException("app", $"app '{Name}' does not handle UDP datagrams");
+}

@@ -1,0 +1,56 @@
+using System.Runtime.CompilerServices;
+using Synthex.Dpdk.Packets;
+using Synthex.Dpdk.Pipeline;
+
+namespace Synthex.Dpdk.Apps;
+
+/// <summary><c>forward --mode io</c>: send the frame untouched out of the mapped port (testpmd's io mode).</summary>
+public struct ForwardIo(PortMap map) : IFrameApp
+{
+    private PortMap _map = map;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Fate Process(Span<byte> frame, in FrameMeta meta)
+    {
+        ushort output = _map[meta.Port & (Runtime.RunSettings.MaxPorts - 1)];
+        return output != PortMap.NoRoute ? Fate.Forward(output) : Fate.Drop(DropReason.NoRoute);
+    }
+}
+
+/// <summary><c>forward --mode macswap</c>: swap source and destination MAC, then forward (testpmd's macswap).</summary>
+public struct ForwardMacSwap(PortMap map) : IFrameApp
+{
+    private PortMap _map = map;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Fate Process(Span<byte> frame, in FrameMeta meta)
+    {
+        if (frame.Length < EthernetHeader.Length) return Fate.Drop(DropReason.Runt);
+        ushort output = _map[meta.Port & (Runtime.RunSettings.MaxPorts - 1)];
+        if (output == PortMap.NoRoute) return Fate.Drop(DropReason.NoRoute);
+        EthernetHeader.SwapMacs(frame);
+        return Fate.Forward(output);
+    }
+}
+
+/// <summary>
+/// <c>forward --mode l2fwd</c>: destination MAC becomes the output port's configured peer, source
+/// MAC the output port's own (DPDK's l2fwd with MAC updating on).
+/// </summary>
+public struct ForwardL2Fwd(PortMap map, MacTable own, MacTable peers) : IFrameApp
+{
+    private PortMap _map = map;
+    private MacTable _own = own;
+    private MacTable _peers = peers;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Fate Process(Span<byte> frame, in FrameMeta meta)
+    {
+        if (frame.Length < EthernetHeader.Length) return Fate.Drop(DropReason.Runt);
+        ushort output = _map[meta.Port & (Runtime.RunSettings.MaxPorts - 1)];
+        if (output == PortMap.NoRoute) return Fate.Drop(DropReason.NoRoute);
+        new MacAddress(_peers[output]).Write(frame);
+        new MacAddress(_own[output]).Write(frame[6..]);
+        return Fate.Forward(output);
+    }
+}

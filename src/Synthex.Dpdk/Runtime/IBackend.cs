@@ -1,0 +1,83 @@
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Telemetry;
+
+namespace Synthex.Dpdk.Runtime;
+
+/// <summary>What a backend hands to applications.</summary>
+[Flags]
+public enum BackendLayers
+{
+    None = 0,
+    /// <summary>Whole Ethernet frames (<see cref="Pipeline.IFrameApp"/>): DPDK ports.</summary>
+    Frames = 1,
+    /// <summary>UDP payloads with the peer address (<see cref="Pipeline.IDatagramApp"/>): kernel sockets, io_uring.</summary>
+    Datagrams = 2,
+}
+
+/// <summary>
+/// A packet I/O engine that runs one application over its ports: DPDK (<c>"dpdk"</c>), io_uring
+/// (<c>"io-uring"</c>) or plain sockets (<c>"socket"</c>).
+/// </summary>
+/// <remarks>
+/// <para><b>How a backend plugs in.</b> A backend comes with an <see cref="IBackendProvider"/>
+/// listed in <see cref="BackendSelector.Providers"/>. For <c>--backend NAME</c> the selector
+/// asks that provider only; a refusal exits 3 with the provider's reason. For
+/// <c>--backend auto</c> it asks the providers best first (dpdk, io-uring, socket), skips those
+/// whose <see cref="BackendLayers"/> cannot host the app, and takes the first that opens; the
+/// reasons the better ones gave are kept in <see cref="BackendSelection.Reason"/>, which the log
+/// line and the report print.</para>
+/// <para><b>Lifecycle</b>, driven by <see cref="RunHost"/> (which owns the live line, signals,
+/// the duration and the report, so every backend reports identically):
+/// the provider opens the backend (environment checks, EAL init, port discovery: failures are
+/// <see cref="EnvironmentException"/>) → <see cref="Start"/> chooses the app once, sets up
+/// queues and launches the workers, and returns once packets are being processed →
+/// <see cref="Workers"/> and <see cref="ReadPortStats"/> are read by the stats thread while it
+/// runs → <see cref="Stop"/> sets the quit flag, joins the workers and drains their TX buffers,
+/// after which the counters are final and <c>rx == tx + dropped</c> holds → <see cref="IDisposable.Dispose"/>
+/// closes ports and releases the environment (e.g. <c>rte_eal_cleanup</c>).</para>
+/// <para><b>Workers</b> must follow the hot-path rules: the app is a struct obtained through
+/// <see cref="AppDescriptor.CreateFrameApp{TResult}"/> or
+/// <see cref="AppDescriptor.CreateDatagramApp{TResult}"/> so the worker loop is specialized for
+/// it; each worker writes only its own <see cref="WorkerCounters"/>.</para>
+/// </remarks>
+public interface IBackend : IDisposable
+{
+    /// <summary>"dpdk", "io-uring" or "socket": the name used by <c>--backend</c> and the report.</summary>
+    string Name { get; }
+
+    /// <summary>What this backend can hand to apps.</summary>
+    BackendLayers Layers { get; }
+
+    /// <summary>The ports (DPDK ports, or the bound socket address as one port) found when opened.</summary>
+    IReadOnlyList<PortInfo> Ports { get; }
+
+    /// <summary>
+    /// Sets up queues, creates the app once per worker and launches the workers; returns when
+    /// they are processing. Configuration errors throw <see cref="ConfigurationException"/>,
+    /// environment errors <see cref="EnvironmentException"/>.
+    /// </summary>
+    void Start(RunSettings settings, AppDescriptor app);
+
+    /// <summary>One counter block per worker, fixed once <see cref="Start"/> returns.</summary>
+    IReadOnlyList<WorkerCounters> Workers { get; }
+
+    /// <summary>Per-port counters as the device (or kernel) sees them; called by the stats thread.</summary>
+    IReadOnlyList<PortStats> ReadPortStats(bool extended);
+
+    /// <summary>Quit flag, join workers, drain TX. Idempotent. Counters are final afterwards.</summary>
+    void Stop();
+}
+
+/// <summary>A port as the backend found it.</summary>
+/// <param name="Id">Port id (DPDK port id; 0 for a socket).</param>
+/// <param name="Name">Device name (<c>net_null0</c>, a PCI address, or ADDR:PORT).</param>
+/// <param name="Mac">The port's own MAC in the low 48 bits (network order when written by <see cref="Packets.MacAddress"/>); 0 when none.</param>
+/// <param name="Socket">NUMA socket, -1 when unknown.</param>
+public sealed record PortInfo(int Id, string Name, ulong Mac, int Socket);
+
+/// <summary>One port's counters; the <c>Extended</c> map holds xstats when asked for.</summary>
+public sealed record PortStats(
+    int Id, string Name,
+    long RxPackets, long TxPackets, long RxBytes, long TxBytes,
+    long RxMissed, long RxErrors, long TxErrors, long RxNoMbuf,
+    IReadOnlyList<KeyValuePair<string, long>>? Extended = null);

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Telemetry;
+
+namespace Synthex.Dpdk.Runtime;
+
+/// <summary>
+/// Runs one app on one opened backend from start to report, the same way for every backend:
+/// start → live line every <see cref="RunSettings.StatsInterval"/> until the duration ends or a
+/// signal asks to stop → stop and drain → report (summary line and <c>--stats-json</c>).
+/// This is the control thread (DPDK's main lcore); it never touches packets.
+/// </summary>
+public static class RunHost
+{
+    public static RunReport Run(BackendSelection selection, RunSettings settings, StopSignal stop, TextWriter log)
+    {
+        var backend = selection.Backend;
+        var app = AppCatalog.Find(settings.App);
+        string? mode = app.ResolveMode(settings.Mode);
+
+        backend.Start(settings, app);
+
+        // The processing window: workers are running from here until Stop() returns.
+        long gcBefore = GC.CollectionCount(0);
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        long started = Stopwatch.GetTimestamp();
+        log.WriteLine($"synthex: running {app.Name}{(mode is null ? "" : "/" + mode)} on {backend.Name} " +
+                      $"({selection.Reason}) with {backend.Workers.Count} worker(s) over {backend.Ports.Count} port(s)" +
+                      (settings.Duration > 0 ? $" for {settings.Duration}s" : "; Ctrl-C to stop"));
+
+        TimeSpan interval = settings.StatsInterval > 0 ? TimeSpan.FromSeconds(settings.StatsInterval) : Timeout.InfiniteTimeSpan;
+        long deadline = settings.Duration > 0 ? started + (long)(settings.Duration * Stopwatch.Frequency) : long.MaxValue;
+        var previous = StatsSnapshot.Capture(backend);
+        while (!stop.IsRequested)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now >= deadline) { stop.Request("duration"); break; }
+            TimeSpan untilDeadline = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(now, deadline);
+            TimeSpan wait = Min(interval, untilDeadline);
+            if (stop.Wait(wait)) break;
+            if (interval != Timeout.InfiniteTimeSpan && !stop.IsRequested)
+            {
+                var current = StatsSnapshot.Capture(backend);
+                log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds));
+                previous = current;
+            }
+        }
+
+        backend.Stop();
+        double elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        long gcCollections = GC.CollectionCount(0) - gcBefore;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+
+        var report = new RunReport
+        {
+            App = app.Name, Mode = mode, Backend = backend.Name, BackendReason = selection.Reason,
+            ElapsedSeconds = elapsed, StopCause = stop.Cause,
+            Final = StatsSnapshot.Capture(backend, extendedPortStats: true),
+            GcCollections = gcCollections, GcAllocatedBytes = allocated,
+        };
+        if (settings.StatsJson is not null) report.WriteJson(settings.StatsJson);
+        log.WriteLine(LiveLine.Summary(report));
+        return report;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b)
+        => a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using Synthex.Dpdk.Apps;
+
+namespace Synthex.Dpdk.Runtime;
+
+/// <summary>How <c>forward</c> maps input ports to output ports.</summary>
+public enum PortTopology
+{
+    /// <summary>One port: loop; an even number: paired. Anything else is a configuration error.</summary>
+    Auto,
+    /// <summary>0↔1, 2↔3, ... (DPDK l2fwd's default).</summary>
+    Paired,
+    /// <summary>Every port sends back out of itself.</summary>
+    Loop,
+    /// <summary>The explicit <see cref="RunSettings.PortMap"/>.</summary>
+    Map,
+}
+
+/// <summary>
+/// Everything one run needs, bound once from the JSON file, <c>SYNTHEX_</c> environment
+/// variables and command-line options (in that order of precedence, last wins), and validated
+/// by <see cref="Validate"/> before any backend starts. Immutable after binding.
+/// </summary>
+/// <remarks>
+/// The property names are the configuration keys (case-insensitive): <c>"burst": 64</c> in the
+/// JSON file, <c>SYNTHEX_BURST=64</c>, or <c>--burst 64</c>.
+/// </remarks>
+public sealed record RunSettings
+{
+    public const int MaxBurst = 512;
+    public const int MaxPorts = 32; // RTE_MAX_ETHPORTS in Debian's DPDK 22.11 build
+
+    /// <summary>Application name (see <c>synthex run --help</c> for the list).</summary>
+    public string App { get; init; } = "forward";
+
+    /// <summary>Mode of apps that have modes (<c>forward</c>: io, macswap, l2fwd). Null: the app's default.</summary>
+    public string? Mode { get; init; }
+
+    /// <summary>auto, dpdk, io-uring or socket.</summary>
+    public string Backend { get; init; } = "auto";
+
+    /// <summary>ADDR:PORT the kernel backends bind to.</summary>
+    public string Listen { get; init; } = "0.0.0.0:9000";
+
+    /// <summary>Seconds to run; 0: until SIGINT/SIGTERM.</summary>
+    public double Duration { get; init; }
+
+    /// <summary>Packets per rx_burst, 1..512.</summary>
+    public int Burst { get; init; } = 32;
+
+    /// <summary>Seconds between live lines; 0 turns the live line off.</summary>
+    public double StatsInterval { get; init; } = 1;
+
+    /// <summary>Where to write the JSON report when the run ends. Null: not written.</summary>
+    public string? StatsJson { get; init; }
+
+    /// <summary>Port topology for <c>forward</c>.</summary>
+    public PortTopology Topology { get; init; } = PortTopology.Auto;
+
+    /// <summary>Explicit map for <see cref="PortTopology.Map"/>: <c>"0:1,1:0,2:2"</c> (input:output).</summary>
+    public string? PortMap { get; init; }
+
+    /// <summary>
+    /// Destination MACs for <c>l2fwd</c>, by output port: <c>"0=02:00:00:00:00:10,1=..."</c>.
+    /// Ports not listed get DPDK l2fwd's default <c>02:00:00:00:00:&lt;port&gt;</c>.
+    /// </summary>
+    public string? PeerMacs { get; init; }
+
+    /// <summary>Put ports in promiscuous mode.</summary>
+    public bool Promiscuous { get; init; } = true;
+
+    /// <summary>RX queues per port (RSS spreads flows over them), 1..16; each worker owns whole queues.</summary>
+    public int RxQueues { get; init; } = 1;
+
+    /// <summary>RX descriptors per queue, 64..4096 (the driver may adjust).</summary>
+    public int RxDescriptors { get; init; } = 1024;
+
+    /// <summary>TX descriptors per queue, 64..4096 (the driver may adjust).</summary>
+    public int TxDescriptors { get; init; } = 1024;
+
+    /// <summary>Seconds to wait for links to come up, 0..60; a port still down then is reported, not fatal.</summary>
+    public double LinkTimeout { get; init; } = 3;
+
+    /// <summary>Kernel backends: worker threads (0: one per CPU, capped by the backend).</summary>
+    public int Workers { get; init; }
+
+    /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
+    public IReadOnlyList<string> EalArgs { get; init; } = [];
+
+    /// <summary>Checks every value against its allowed range; throws <see cref="ConfigurationException"/> naming the key.</summary>
+    public void Validate()
+    {
+        if (!AppCatalog.TryFind(App, out var app))
+            throw new ConfigurationException("app", $"unknown app '{App}'; allowed: {AppCatalog.Names}");
+        if (Mode is not null && !app.Modes.Contains(Mode, StringComparer.Ordinal))
+            throw new ConfigurationException("mode", app.Modes.Count == 0
+                ? $"app '{app.Name}' has no modes"
+                : $"unknown mode '{Mode}' for app '{app.Name}'; allowed: {string.Join(", ", app.Modes)}");
+        if (!BackendSelector.Names.Contains(Backend, StringComparer.Ordinal))
+            throw new ConfigurationException("backend", $"unknown backend '{Backend}'; allowed: {string.Join(", ", BackendSelector.Names)}");
+        Range("burst", Burst, 1, MaxBurst);
+        Range("rxQueues", RxQueues, 1, 16);
+        Range("rxDescriptors", RxDescriptors, 64, 4096);
+        Range("txDescriptors", TxDescriptors, 64, 4096);
+        Range("workers", Workers, 0, 256);
+        RangeD("duration", Duration, 0, 7 * 24 * 3600);
+        RangeD("statsInterval", StatsInterval, 0, 3600);
+        RangeD("linkTimeout", LinkTimeout, 0, 60);
+        if (!TryParseListen(Listen, out _, out _))
+            throw new ConfigurationException("listen", $"'{Listen}' is not ADDR:PORT (e.g. 0.0.0.0:9000 or [::]:9000, port 1..65535)");
+        if (Topology == PortTopology.Map && string.IsNullOrWhiteSpace(PortMap))
+            throw new ConfigurationException("portMap", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
+        if (PortMap is not null) _ = ParsePortMap(PortMap);
+        if (PeerMacs is not null) _ = ParsePeerMacs(PeerMacs);
+    }
+
+    /// <summary>Parses <c>"0:1,1:0"</c> into (input, output) pairs.</summary>
+    public static IReadOnlyList<(int In, int Out)> ParsePortMap(string text)
+    {
+        var pairs = new List<(int, int)>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split(':');
+            if (parts.Length != 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int o)
+                || i >= MaxPorts || o >= MaxPorts)
+                throw new ConfigurationException("portMap", $"'{item}' is not IN:OUT with ports 0..{MaxPorts - 1} (e.g. \"0:1,1:0\")");
+            pairs.Add((i, o));
+        }
+        return pairs;
+    }
+
+    /// <summary>Parses <c>"0=02:00:00:00:00:10,1=..."</c> into (port, MAC) pairs.</summary>
+    public static IReadOnlyList<(int Port, ulong Mac)> ParsePeerMacs(string text)
+    {
+        var pairs = new List<(int, ulong)>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=');
+            if (parts.Length != 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port >= MaxPorts
+                || !Packets.MacAddress.TryParse(parts[1], out var mac))
+                throw new ConfigurationException("peerMacs", $"'{item}' is not PORT=MAC (e.g. \"0=02:00:00:00:00:10\")");
+            pairs.Add((port, mac.Value));
+        }
+        return pairs;
+    }
+
+    /// <summary>Splits <c>ADDR:PORT</c> (IPv6 in brackets).</summary>
+    public static bool TryParseListen(string text, out System.Net.IPAddress address, out int port)
+    {
+        address = System.Net.IPAddress.None;
+        port = 0;
+        if (!text.Contains(':') || !System.Net.IPEndPoint.TryParse(text, out var ep) || ep.Port == 0) return false;
+        (address, port) = (ep.Address, ep.Port);
+        return true;
+    }
+
+    private static void Range(string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+            throw new ConfigurationException(key, $"{value} is out of range; allowed {min}..{max}");
+    }
+
+    private static void RangeD(string key, double value, double min, double max)
+    {
+        if (!(value >= min && value <= max))
+            throw new ConfigurationException(key, $"{value.ToString(CultureInfo.InvariantCulture)} is out of range; allowed {min}..{max} seconds");
+    }
+}

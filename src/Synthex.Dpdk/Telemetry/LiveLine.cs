@@ -1,0 +1,61 @@
+using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Runtime;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Synthex.Dpdk.Telemetry;
+
+/// <summary>
+/// The one-line live view printed every <c>--stats-interval</c>: rates since the previous line,
+/// totals and per port, e.g.
+/// <code>[   2.0s] rx 14.20 Mpps 6.82 Gbps | tx 14.20 Mpps 6.82 Gbps | drops 0/s | p0 rx 7.10 tx 7.10 Mpps | p1 rx 7.10 tx 7.10 Mpps</code>
+/// </summary>
+public static class LiveLine
+{
+    public static string Format(StatsSnapshot previous, StatsSnapshot current, double elapsedSeconds)
+    {
+        double dt = Stopwatch.GetElapsedTime(previous.Timestamp, current.Timestamp).TotalSeconds;
+        if (dt <= 0) dt = 1e-9;
+        var sb = new StringBuilder(160);
+        var c = CultureInfo.InvariantCulture;
+        sb.Append(c, $"[{elapsedSeconds,7:F1}s] rx {Mpps(current.RxPackets - previous.RxPackets, dt)} Mpps {Gbps(current.RxBytes - previous.RxBytes, dt)} Gbps");
+        sb.Append(c, $" | tx {Mpps(current.TxPackets - previous.TxPackets, dt)} Mpps {Gbps(current.TxBytes - previous.TxBytes, dt)} Gbps");
+        sb.Append(c, $" | drops {(current.Dropped - previous.Dropped) / dt:F0}/s");
+        foreach (var port in current.Ports)
+        {
+            var before = FindPort(previous, port.Id);
+            long rx = port.RxPackets - (before?.RxPackets ?? 0), tx = port.TxPackets - (before?.TxPackets ?? 0);
+            long lost = port.RxMissed + port.RxErrors + port.RxNoMbuf + port.TxErrors
+                - (before is null ? 0 : before.RxMissed + before.RxErrors + before.RxNoMbuf + before.TxErrors);
+            sb.Append(c, $" | p{port.Id} rx {Mpps(rx, dt)} tx {Mpps(tx, dt)} Mpps");
+            if (lost > 0) sb.Append(c, $" lost {lost / dt:F0}/s");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The closing summary: totals over the window and every drop reason that counted.</summary>
+    public static string Summary(RunReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var s = report.Final;
+        double t = report.ElapsedSeconds > 0 ? report.ElapsedSeconds : 1e-9;
+        var sb = new StringBuilder();
+        sb.Append(c, $"synthex: {report.App}{(report.Mode is null ? "" : "/" + report.Mode)} on {report.Backend} for {report.ElapsedSeconds:F2}s: ");
+        sb.Append(c, $"rx {s.RxPackets} pkts ({Mpps(s.RxPackets, t)} Mpps), tx {s.TxPackets} pkts, dropped {s.Dropped}");
+        for (int r = 1; r < s.Drops.Length; r++)
+            if (s.Drops[r] != 0) sb.Append(c, $" [{((Pipeline.DropReason)r).Name()} {s.Drops[r]}]");
+        sb.Append(s.RxPackets == s.TxPackets + s.Dropped ? "; every packet accounted for" : "; ACCOUNTING MISMATCH rx != tx + dropped");
+        sb.Append(c, $"; gc collections {report.GcCollections}");
+        return sb.ToString();
+    }
+
+    private static PortStats? FindPort(StatsSnapshot s, int id)
+    {
+        foreach (var p in s.Ports) if (p.Id == id) return p;
+        return null;
+    }
+
+    private static string Mpps(long packets, double seconds) => (packets / seconds / 1e6).ToString("F2", CultureInfo.InvariantCulture);
+    private static string Gbps(long bytes, double seconds) => (bytes * 8 / seconds / 1e9).ToString("F2", CultureInfo.InvariantCulture);
+}

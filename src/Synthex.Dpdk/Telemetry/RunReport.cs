@@ -1,0 +1,118 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Synthex.Dpdk.Pipeline;
+
+namespace Synthex.Dpdk.Telemetry;
+
+/// <summary>
+/// The end-of-run report: what <c>--stats-json</c> writes (schema in DESIGN.md) and what the
+/// summary line prints. Built by <see cref="Runtime.RunHost"/> after the backend has stopped and
+/// drained, so its totals are final.
+/// </summary>
+public sealed class RunReport
+{
+    public required string App { get; init; }
+    public string? Mode { get; init; }
+    public required string Backend { get; init; }
+    public string? BackendReason { get; init; }
+
+    /// <summary>Seconds packets were being processed: from workers running to workers stopped.</summary>
+    public required double ElapsedSeconds { get; init; }
+
+    /// <summary>Why the run ended: "duration", "SIGINT", "SIGTERM".</summary>
+    public string? StopCause { get; init; }
+
+    public required StatsSnapshot Final { get; init; }
+
+    /// <summary>Garbage collections (any generation) during the processing window.</summary>
+    public required long GcCollections { get; init; }
+
+    /// <summary>Bytes allocated by the whole process during the window (control thread included).</summary>
+    public required long GcAllocatedBytes { get; init; }
+
+    /// <summary><c>rx_packets == tx_packets + dropped</c>.</summary>
+    public bool Accounted => Final.RxPackets == Final.TxPackets + Final.Dropped;
+
+    public void WriteJson(string path)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        using var stream = File.Create(path);
+        WriteJson(stream);
+    }
+
+    public void WriteJson(Stream stream)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var s = Final;
+        w.WriteStartObject();
+        w.WriteString("app", App);
+        if (Mode is null) w.WriteNull("mode"); else w.WriteString("mode", Mode);
+        w.WriteString("backend", Backend);
+        if (BackendReason is not null) w.WriteString("backend_reason", BackendReason);
+        w.WriteNumber("elapsed_seconds", Math.Round(ElapsedSeconds, 6));
+        if (StopCause is not null) w.WriteString("stop_cause", StopCause);
+
+        w.WriteStartObject("totals");
+        w.WriteNumber("rx_packets", s.RxPackets);
+        w.WriteNumber("rx_bytes", s.RxBytes);
+        w.WriteNumber("tx_packets", s.TxPackets);
+        w.WriteNumber("tx_bytes", s.TxBytes);
+        w.WriteNumber("dropped", s.Dropped);
+        w.WriteStartObject("drops");
+        for (int r = 1; r < (int)DropReason.Count; r++) w.WriteNumber(((DropReason)r).Name(), s.Drops[r]);
+        w.WriteEndObject();
+        w.WriteBoolean("accounted", Accounted);
+        w.WriteEndObject();
+
+        w.WriteStartArray("ports");
+        foreach (var p in s.Ports)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("id", p.Id);
+            w.WriteString("name", p.Name);
+            w.WriteNumber("rx_packets", p.RxPackets);
+            w.WriteNumber("tx_packets", p.TxPackets);
+            w.WriteNumber("rx_bytes", p.RxBytes);
+            w.WriteNumber("tx_bytes", p.TxBytes);
+            w.WriteNumber("rx_missed", p.RxMissed);
+            w.WriteNumber("rx_errors", p.RxErrors);
+            w.WriteNumber("tx_errors", p.TxErrors);
+            w.WriteNumber("rx_nombuf", p.RxNoMbuf);
+            if (p.Extended is { } xstats)
+            {
+                w.WriteStartObject("xstats");
+                foreach (var (name, value) in xstats) w.WriteNumber(name, value);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartArray("lcores");
+        foreach (var l in s.Workers)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("id", l.Id);
+            w.WriteNumber("rx_packets", l.RxPackets);
+            w.WriteNumber("tx_packets", l.TxPackets);
+            w.WriteNumber("rx_bytes", l.RxBytes);
+            w.WriteNumber("tx_bytes", l.TxBytes);
+            w.WriteNumber("dropped", l.Dropped);
+            w.WriteNumber("polls", l.Polls);
+            w.WriteNumber("empty_polls", l.EmptyPolls);
+            w.WriteStartObject("bursts");
+            for (int b = 0; b < l.Bursts.Length; b++) w.WriteNumber(WorkerCounters.BucketLabel(b), l.Bursts[b]);
+            w.WriteEndObject();
+            w.WriteNumber("allocated_bytes", l.AllocatedBytes);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartObject("gc");
+        w.WriteNumber("collections", GcCollections);
+        w.WriteNumber("allocated_bytes", GcAllocatedBytes);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+}
