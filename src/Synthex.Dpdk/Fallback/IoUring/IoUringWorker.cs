@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Synthex.Dpdk.Fallback.Interop;
+using Synthex.Dpdk.Fallback.IoUring.Interop;
+using Synthex.Dpdk.Pipeline;
+using static Synthex.Dpdk.Fallback.IoUring.Interop.IoUringConst;
+
+namespace Synthex.Dpdk.Fallback.IoUring;
+
+/// <summary>
+/// An io_uring worker: one ring, one socket, one provided-buffer ring. A single multishot
+/// <c>RECVMSG</c> fills buffers with datagrams; each is handed to the app in place, and a reply
+/// is sent with <c>SENDMSG</c> straight from the same buffer, whose address area already holds
+/// the sender. The buffer goes back to the ring when the send completes. Every loop iteration is
+/// one <c>io_uring_enter</c>: it submits all replies prepared since the last one, runs the
+/// deferred completion work, and waits for the next completion.
+/// </summary>
+/// <remarks>
+/// <para>Backpressure: replies hold buffers until their sends complete. When every buffer is held
+/// (a burst larger than the ring) the receive ends with <c>ENOBUFS</c>; datagrams wait in the
+/// socket queue, and those that overflow it are counted from <c>SO_RXQ_OVFL</c> as
+/// <c>no_buffer</c> drops. The receive is re-armed as soon as a buffer is back.</para>
+/// <para>The SQ never overflows: each iteration handles at most as many completions as there are
+/// free SQ slots (less two for re-arm and cancel), and each completion prepares at most one SQE.
+/// The CQ never overflows either: it holds twice the buffer count, and every outstanding
+/// completion owns a buffer (a receive) or a buffer's send.</para>
+/// </remarks>
+internal sealed unsafe class IoUringWorker<TApp> : KernelWorker where TApp : struct, IDatagramApp
+{
+    private const ulong RecvTag = 1;
+    private const ulong CancelTag = 2;
+    private const ulong SendTag = 1UL << 63; // | buffer id
+    private const ushort BufferGroup = 0;
+    private const uint SqEntries = 1024;
+    private const long WaitTimeoutNs = 100_000_000; // wake every 100 ms to see a stop request
+    private const int DrainTimeoutMs = 1000;
+
+    private readonly uint _setupFlags;
+    private TApp _app;
+
+    private IoUringRing? _ring;
+    private ProvidedBufferRing? _buffers;
+    private MsgHdr* _recvMsg;   // layout template of the multishot receive
+    private MsgHdr* _sendMsgs;  // one per buffer id, live while its send is in flight
+    private IoVec* _sendIovs;
+    private int _payloadRoom;
+
+    private bool _recvArmed;
+    private int _buffersHeld;       // taken by the kernel for a datagram and not yet recycled
+    private int _sendsInFlight;
+    private uint _kernelDrops;      // last SO_RXQ_OVFL value seen
+    private long _noBufferStalls;   // receives ended by ENOBUFS (each re-armed)
+
+    public IoUringWorker(int index, int fd, KernelBackendOptions options, StopSignal stop, TApp app, uint setupFlags)
+        : base(index, fd, options, stop)
+    {
+        _app = app;
+        _setupFlags = setupFlags;
+    }
+
+    /// <summary>How often the multishot receive ran out of buffers and was re-armed.</summary>
+    public long NoBufferStalls => Volatile.Read(ref _noBufferStalls);
+
+    protected override void SetUp()
+    {
+        int count = Options.BufferCount;
+        uint cqEntries = (uint)Math.Max(2 * count, 2 * (int)SqEntries);
+        _ring = IoUringRing.TryCreate(SqEntries, cqEntries, _setupFlags, out int err)
+            ?? throw new KernelBackendException($"io_uring_setup failed: {Libc.StrError(-err)}", -err);
+        _buffers = new ProvidedBufferRing(_ring, BufferGroup, count, Options.BufferSize);
+        _payloadRoom = Options.BufferSize - ReceiveLayout.PayloadOffset;
+
+        _recvMsg = (MsgHdr*)NativeMemory.AllocZeroed((nuint)sizeof(MsgHdr));
+        _recvMsg->NameLen = SocketConst.NameSpace;
+        _recvMsg->ControlLen = SocketConst.ControlSpace;
+        _sendMsgs = (MsgHdr*)NativeMemory.AllocZeroed((nuint)(count * sizeof(MsgHdr)));
+        _sendIovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(count * sizeof(IoVec)));
+        for (int i = 0; i < count; i++)
+        {
+            byte* buf = _buffers.Buffer((ushort)i);
+            _sendIovs[i].Base = buf + ReceiveLayout.PayloadOffset;
+            _sendMsgs[i].Name = buf + ReceiveLayout.NameOffset;
+            _sendMsgs[i].Iov = _sendIovs + i;
+            _sendMsgs[i].IovLen = 1;
+        }
+        ArmReceive();
+        int r = _ring.SubmitAndWait(0, 0);
+        if (r < 0) throw new KernelBackendException($"io_uring_enter (arming the receive) failed: {Libc.StrError(-r)}", -r);
+    }
+
+    protected override void RunLoop()
+    {
+        IoUringRing ring = _ring!;
+        bool draining = false;
+        long drainStart = 0;
+        while (true)
+        {
+            if (!draining && Stop.Requested)
+            {
+                // Stop receiving, but finish what is in flight so every datagram received is
+                // answered or counted: rx == tx + dropped at the end.
+                draining = true;
+                drainStart = Stopwatch.GetTimestamp();
+                if (_recvArmed) IoUringOps.PrepCancel(ring.NextSqe(), RecvTag, CancelTag);
+            }
+            if (draining && ((!_recvArmed && _sendsInFlight == 0) || ElapsedMs(drainStart) > DrainTimeoutMs))
+                break;
+
+            int r = ring.SubmitAndWait(ring.CqReady == 0 ? 1u : 0u, WaitTimeoutNs);
+            if (r < 0 && r != -Errno.ETIME && r != -Errno.EINTR && r != -Errno.EBUSY && r != -Errno.EAGAIN)
+            {
+                Failure = $"io_uring_enter failed: {Libc.StrError(-r)}";
+                break;
+            }
+            ProcessCompletions(ring, draining);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ProcessCompletions(IoUringRing ring, bool draining)
+    {
+        ProvidedBufferRing buffers = _buffers!;
+        uint head = ring.CqHead;
+        uint ready = ring.CqReady;
+        uint space = ring.SqSpace;
+        uint budget = space > 2 ? space - 2 : 0;
+        uint n = Math.Min(ready, budget);
+        int received = 0;
+        for (uint i = 0; i < n; i++)
+        {
+            ref IoUringCqe cqe = ref ring.Cqe(head + i);
+            ulong tag = cqe.UserData;
+            if ((tag & SendTag) != 0)
+                OnSent(buffers, (ushort)tag, cqe.Res);
+            else if (tag == RecvTag)
+                received += OnReceived(ring, buffers, cqe.Res, cqe.Flags);
+            // CancelTag: nothing to do; the receive's own final CQE reports the end.
+        }
+        ring.CqAdvance(n);
+        buffers.Publish();
+        Counters.Poll(received);
+
+        // Re-arm a receive that ended (ENOBUFS, or an error the kernel ends multishot on) once
+        // there is a buffer to receive into; arming with none would only end again at once.
+        if (!_recvArmed && !draining && _buffersHeld < buffers.Count)
+            ArmReceive();
+    }
+
+    /// <summary>One receive completion; returns 1 when it carried a datagram.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int OnReceived(IoUringRing ring, ProvidedBufferRing buffers, int res, uint flags)
+    {
+        if ((flags & IORING_CQE_F_MORE) == 0) _recvArmed = false;
+        if (res < 0)
+        {
+            if (res == -Errno.ENOBUFS) _noBufferStalls++;
+            // ECANCELED: our own cancel at stop. Anything else ends the multishot; it is re-armed.
+            return 0;
+        }
+        if ((flags & IORING_CQE_F_BUFFER) == 0)
+            Environment.FailFast("io_uring RECVMSG completed without a provided buffer");
+
+        ushort bid = (ushort)(flags >> IORING_CQE_BUFFER_SHIFT);
+        _buffersHeld++;
+        byte* buf = buffers.Buffer(bid);
+        var hdr = (IoUringRecvmsgOut*)buf;
+
+        if (ReceiveLayout.TryReadKernelDrops(buf + ReceiveLayout.ControlOffset, hdr->ControlLen, out uint drops) && drops != _kernelDrops)
+        {
+            uint lost = drops - _kernelDrops; // the kernel's counter is a wrapping u32
+            _kernelDrops = drops;
+            Counters.Rx(lost, 0);
+            Counters.Drop(DropReason.NoBuffer, lost);
+        }
+
+        int length = (int)hdr->PayloadLen;
+        Counters.Rx(1, length);
+        if ((hdr->Flags & SocketConst.MSG_TRUNC) != 0)
+        {
+            Release(buffers, bid, DropReason.TruncatedDatagram);
+            return 1;
+        }
+        if (length == 0)
+        {
+            Release(buffers, bid, DropReason.EmptyDatagram);
+            return 1;
+        }
+
+        Fate fate = _app.Process(new Span<byte>(buf + ReceiveLayout.PayloadOffset, _payloadRoom), ref length);
+        if (fate.Kind != FateKind.Reply)
+        {
+            Release(buffers, bid, fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
+            return 1;
+        }
+        if ((uint)length > (uint)_payloadRoom)
+            Environment.FailFast($"app returned a reply of {length} bytes in a {_payloadRoom}-byte buffer");
+
+        // Reply from the same buffer: the sender's address is already in the name area.
+        MsgHdr* msg = _sendMsgs + bid;
+        msg->NameLen = hdr->NameLen;
+        _sendIovs[bid].Len = (nuint)length;
+        IoUringSqe* sqe = ring.NextSqe();
+        if (sqe == null) Environment.FailFast("io_uring SQ full despite the completion budget");
+        IoUringOps.PrepSendmsg(sqe, Fd, msg, SendTag | bid);
+        _sendsInFlight++;
+        return 1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void OnSent(ProvidedBufferRing buffers, ushort bid, int res)
+    {
+        _sendsInFlight--;
+        if (res >= 0) Counters.Tx(1, res);
+        else Counters.Drop(DropReason.SendFailed);
+        buffers.Recycle(bid);
+        _buffersHeld--;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Release(ProvidedBufferRing buffers, ushort bid, DropReason reason)
+    {
+        Counters.Drop(reason);
+        buffers.Recycle(bid);
+        _buffersHeld--;
+    }
+
+    private void ArmReceive()
+    {
+        IoUringOps.PrepRecvmsgMultishot(_ring!.NextSqe(), Fd, _recvMsg, BufferGroup, RecvTag);
+        _recvArmed = true;
+    }
+
+    protected override void TearDown()
+    {
+        // Closing the ring cancels the receive and releases the buffer group; only then may the
+        // buffers and the message headers the kernel pointed into be freed.
+        _ring?.Dispose();
+        _buffers?.Dispose();
+        NativeMemory.Free(_recvMsg);
+        NativeMemory.Free(_sendMsgs);
+        NativeMemory.Free(_sendIovs);
+        _recvMsg = null;
+        _sendMsgs = null;
+        _sendIovs = null;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using Synthex.Dpdk.Fallback.IoUring;
+using Synthex.Dpdk.Fallback.Sockets;
+using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Telemetry;
+
+namespace Synthex.Dpdk.Fallback;
+
+/// <summary>
+/// A running kernel backend: <see cref="KernelBackendOptions.Workers"/> threads, each serving
+/// its own <c>SO_REUSEPORT</c> socket with its own copy of the app. The control thread starts
+/// it, reads the workers' counters while it runs, and stops it; stopping drains what is in
+/// flight so the counters balance (<c>rx == tx + dropped</c>).
+/// </summary>
+public sealed class KernelServer : IDisposable
+{
+    private readonly KernelWorker[] _workers;
+    private readonly StopSignal _stop;
+    private bool _disposed;
+
+    private KernelServer(KernelBackendKind kind, KernelWorker[] workers, StopSignal stop, IPEndPoint bound, string detail)
+    {
+        Kind = kind;
+        _workers = workers;
+        _stop = stop;
+        LocalEndPoint = bound;
+        Detail = detail;
+    }
+
+    public KernelBackendKind Kind { get; }
+
+    /// <summary>The address the sockets are bound to (the real port when asked for port 0).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>How the backend runs, for logs: setup mode, buffers, batch.</summary>
+    public string Detail { get; }
+
+    public IReadOnlyList<KernelWorker> Workers => _workers;
+
+    public IEnumerable<WorkerCounters> Counters => _workers.Select(w => w.Counters);
+
+    /// <summary>
+    /// Opens the sockets and starts the workers serving <paramref name="app"/> (each gets a copy).
+    /// Throws <see cref="KernelBackendException"/> when a socket, ring or buffer cannot be set up.
+    /// For <see cref="KernelBackendKind.IoUring"/> the caller has checked <see cref="IoUringSupport.Probe"/>.
+    /// </summary>
+    public static KernelServer Start<TApp>(KernelBackendKind kind, KernelBackendOptions options, TApp app)
+        where TApp : struct, IDatagramApp
+    {
+        if (options.Workers < 1) throw new ArgumentOutOfRangeException(nameof(options), "at least one worker");
+        IoUringSupport? support = null;
+        if (kind == KernelBackendKind.IoUring)
+        {
+            support = IoUringSupport.Probe();
+            if (!support.Usable) throw new KernelBackendException(support.Reason);
+        }
+
+        int[] fds = UdpSocket.OpenGroup(options.Listen, options.Workers, out var bound);
+        var stop = new StopSignal();
+        var workers = new KernelWorker[fds.Length];
+        for (int i = 0; i < fds.Length; i++)
+        {
+            workers[i] = kind == KernelBackendKind.IoUring
+                ? new IoUringWorker<TApp>(i, fds[i], options, stop, app, support!.SetupFlags)
+                : new SocketWorker<TApp>(i, fds[i], options, stop, app);
+        }
+        int started = 0;
+        try
+        {
+            for (; started < workers.Length; started++)
+                workers[started].Start($"synthex-{(kind == KernelBackendKind.IoUring ? "uring" : "sock")}-{started}");
+        }
+        catch
+        {
+            stop.Request();
+            for (int i = 0; i < started; i++) workers[i].Join();
+            foreach (var w in workers) w.Dispose();
+            throw;
+        }
+
+        string detail = kind == KernelBackendKind.IoUring
+            ? $"io_uring {support!.SetupMode}, multishot RECVMSG, {options.BufferCount}×{options.BufferSize} B provided buffers per worker"
+            : $"recvmmsg/sendmmsg, batch {options.Batch}";
+        return new KernelServer(kind, workers, stop, bound, detail);
+    }
+
+    /// <summary>Asks the workers to drain and stop (returns at once).</summary>
+    public void RequestStop() => _stop.Request();
+
+    /// <summary>Requests a stop and waits for every worker to finish draining.</summary>
+    public void Stop()
+    {
+        _stop.Request();
+        foreach (var w in _workers) w.Join();
+    }
+
+    /// <summary>The first worker failure, or null when all ran until the stop request.</summary>
+    public string? Failure => _workers.Select(w => w.Failure).FirstOrDefault(f => f is not null);
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Stop();
+        foreach (var w in _workers) w.Dispose();
+    }
+}

@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Synthex.Dpdk.Fallback.Interop;
+using Synthex.Dpdk.Pipeline;
+using static Synthex.Dpdk.Fallback.Interop.SocketConst;
+
+namespace Synthex.Dpdk.Fallback.Sockets;
+
+/// <summary>
+/// A socket worker for hosts without io_uring: <c>recvmmsg</c> fills up to
+/// <see cref="KernelBackendOptions.Batch"/> buffers per call, the app processes each datagram
+/// in place, and one <c>sendmmsg</c> sends the batch's replies from the same buffers to the
+/// addresses the receive wrote — two system calls per batch, no copy in user space.
+/// </summary>
+/// <remarks>
+/// The socket is blocking with a 100 ms receive timeout: <c>MSG_WAITFORONE</c> sleeps until one
+/// datagram arrives and then takes whatever else is queued, and the timeout lets the worker see a
+/// stop request. A blocking <c>sendmmsg</c> waits when the send queue is full rather than
+/// dropping; a reply the kernel refuses is counted as <c>send_failed</c> and skipped.
+/// </remarks>
+internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : struct, IDatagramApp
+{
+    private TApp _app;
+    private int _batch;
+    private int _payloadRoom;
+    private byte* _buffers;
+    private MMsgHdr* _recv;
+    private IoVec* _recvIovs;
+    private MMsgHdr* _send;
+    private IoVec* _sendIovs;
+    private uint _kernelDrops;
+
+    public SocketWorker(int index, int fd, KernelBackendOptions options, StopSignal stop, TApp app)
+        : base(index, fd, options, stop) => _app = app;
+
+    protected override void SetUp()
+    {
+        _batch = Options.Batch;
+        int size = Options.BufferSize;
+        _payloadRoom = size - ReceiveLayout.PayloadOffset;
+        _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)(_batch * size), 64);
+        _recv = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(MMsgHdr)));
+        _recvIovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(IoVec)));
+        _send = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(MMsgHdr)));
+        _sendIovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(IoVec)));
+        for (int i = 0; i < _batch; i++)
+        {
+            byte* buf = _buffers + (nuint)i * (nuint)size;
+            _recvIovs[i].Base = buf + ReceiveLayout.PayloadOffset;
+            _recvIovs[i].Len = (nuint)_payloadRoom;
+            _recv[i].Hdr.Name = buf + ReceiveLayout.NameOffset;
+            _recv[i].Hdr.Control = buf + ReceiveLayout.ControlOffset;
+            _recv[i].Hdr.Iov = _recvIovs + i;
+            _recv[i].Hdr.IovLen = 1;
+            _send[i].Hdr.Iov = _sendIovs + i;
+            _send[i].Hdr.IovLen = 1;
+        }
+        var tv = new TimeVal { Sec = 0, Usec = 100_000 };
+        if (Libc.SetSockOpt(Fd, SOL_SOCKET, SO_RCVTIMEO, &tv, (uint)sizeof(TimeVal)) != 0)
+            throw new KernelBackendException($"setsockopt(SO_RCVTIMEO) failed: {Libc.StrError(Libc.LastErrno)}");
+    }
+
+    protected override void RunLoop()
+    {
+        while (!Stop.Requested)
+        {
+            for (int i = 0; i < _batch; i++)
+            {
+                _recv[i].Hdr.NameLen = NameSpace;
+                _recv[i].Hdr.ControlLen = ControlSpace;
+                _recv[i].Hdr.Flags = 0;
+            }
+            int n = Libc.RecvMmsg(Fd, _recv, (uint)_batch, MSG_WAITFORONE, null);
+            if (n < 0)
+            {
+                int errno = Libc.LastErrno;
+                Counters.Poll(0);
+                if (errno is Errno.EAGAIN or Errno.EINTR) continue;
+                Failure = $"recvmmsg failed: {Libc.StrError(errno)}";
+                return;
+            }
+            Counters.Poll(n);
+            int replies = Process(n);
+            if (replies > 0) SendAll(replies);
+        }
+    }
+
+    /// <summary>Runs the app over <paramref name="n"/> received datagrams; returns replies queued.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Process(int n)
+    {
+        int replies = 0;
+        for (int i = 0; i < n; i++)
+        {
+            ref MsgHdr h = ref _recv[i].Hdr;
+            if (ReceiveLayout.TryReadKernelDrops((byte*)h.Control, h.ControlLen, out uint drops) && drops != _kernelDrops)
+            {
+                uint lost = drops - _kernelDrops;
+                _kernelDrops = drops;
+                Counters.Rx(lost, 0);
+                Counters.Drop(DropReason.NoBuffer, lost);
+            }
+            int length = (int)_recv[i].Len;
+            Counters.Rx(1, length);
+            if ((h.Flags & MSG_TRUNC) != 0) { Counters.Drop(DropReason.TruncatedDatagram); continue; }
+            if (length == 0) { Counters.Drop(DropReason.EmptyDatagram); continue; }
+
+            byte* payload = (byte*)_recvIovs[i].Base;
+            Fate fate = _app.Process(new Span<byte>(payload, _payloadRoom), ref length);
+            if (fate.Kind != FateKind.Reply)
+            {
+                Counters.Drop(fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
+                continue;
+            }
+            if ((uint)length > (uint)_payloadRoom)
+                Environment.FailFast($"app returned a reply of {length} bytes in a {_payloadRoom}-byte buffer");
+            _send[replies].Hdr.Name = h.Name;
+            _send[replies].Hdr.NameLen = h.NameLen;
+            _sendIovs[replies].Base = payload;
+            _sendIovs[replies].Len = (nuint)length;
+            replies++;
+        }
+        return replies;
+    }
+
+    private void SendAll(int count)
+    {
+        int done = 0;
+        while (done < count)
+        {
+            int m = Libc.SendMmsg(Fd, _send + done, (uint)(count - done), 0);
+            if (m > 0)
+            {
+                for (int k = done; k < done + m; k++) Counters.Tx(1, (long)_send[k].Len);
+                done += m;
+                continue;
+            }
+            int errno = Libc.LastErrno;
+            if (m < 0 && errno == Errno.EINTR) continue;
+            // The kernel refused the next reply (ENOBUFS, an unreachable address...): count it
+            // and go on with the rest of the batch.
+            Counters.Drop(DropReason.SendFailed);
+            done++;
+        }
+    }
+
+    protected override void TearDown()
+    {
+        NativeMemory.AlignedFree(_buffers);
+        NativeMemory.Free(_recv);
+        NativeMemory.Free(_recvIovs);
+        NativeMemory.Free(_send);
+        NativeMemory.Free(_sendIovs);
+        _buffers = null;
+        _recv = null;
+        _recvIovs = null;
+        _send = null;
+        _sendIovs = null;
+    }
+}

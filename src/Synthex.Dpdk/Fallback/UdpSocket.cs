@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using Synthex.Dpdk.Fallback.Interop;
+using static Synthex.Dpdk.Fallback.Interop.SocketConst;
+
+namespace Synthex.Dpdk.Fallback;
+
+/// <summary>
+/// Opens the UDP sockets the kernel backends serve on: one per worker, all bound to the same
+/// address with <c>SO_REUSEPORT</c>, so the kernel spreads flows over the workers by a hash of
+/// the 4-tuple and each worker owns its socket outright (no shared queue, no lock).
+/// </summary>
+internal static unsafe class UdpSocket
+{
+    /// <summary>Receive buffer asked for each socket; the kernel caps it at <c>net.core.rmem_max</c>.</summary>
+    public const int ReceiveBufferBytes = 4 << 20;
+
+    /// <summary>
+    /// Opens <paramref name="count"/> sockets on <paramref name="endpoint"/>. With port 0 the
+    /// first socket gets an ephemeral port and the others join it. Throws
+    /// <see cref="KernelBackendException"/> naming the call and errno.
+    /// </summary>
+    public static int[] OpenGroup(IPEndPoint endpoint, int count, out IPEndPoint bound)
+    {
+        var fds = new int[count];
+        int opened = 0;
+        try
+        {
+            var ep = endpoint;
+            for (; opened < count; opened++)
+            {
+                fds[opened] = Open(ep);
+                if (opened == 0) ep = LocalEndPoint(fds[0]);
+            }
+            bound = ep;
+            return fds;
+        }
+        catch
+        {
+            for (int i = 0; i < opened; i++) Libc.Close(fds[i]);
+            throw;
+        }
+    }
+
+    /// <summary>Opens one bound, blocking UDP socket with SO_REUSEPORT and SO_RXQ_OVFL.</summary>
+    public static int Open(IPEndPoint endpoint)
+    {
+        bool v6 = endpoint.AddressFamily == AddressFamily.InterNetworkV6;
+        int fd = Libc.Socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+        if (fd < 0) throw Fail("socket", endpoint);
+        try
+        {
+            SetInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", endpoint);
+            SetInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT", endpoint);
+            // The kernel reports how many datagrams it dropped at this socket (queue full because
+            // the worker had no buffer or fell behind) in a control message on the next receive:
+            // that count becomes the no_buffer drop reason, so overload is visible, not silent.
+            SetInt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL", endpoint);
+            // Best effort: a larger queue absorbs bursts while buffers are in flight.
+            int rcv = ReceiveBufferBytes;
+            Libc.SetSockOpt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(int));
+            Libc.SetSockOpt(fd, SOL_SOCKET, SO_SNDBUF, &rcv, sizeof(int));
+            if (v6 && endpoint.Address.Equals(IPAddress.IPv6Any))
+                SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY", endpoint); // [::] also serves IPv4
+
+            byte* sa = stackalloc byte[NameSpace];
+            uint len = SockAddr.Write(endpoint, sa);
+            if (Libc.Bind(fd, sa, len) != 0) throw Fail("bind", endpoint);
+            return fd;
+        }
+        catch
+        {
+            Libc.Close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>The address a socket is bound to.</summary>
+    public static IPEndPoint LocalEndPoint(int fd)
+    {
+        byte* sa = stackalloc byte[128];
+        uint len = 128;
+        if (Libc.GetSockName(fd, sa, &len) != 0) throw Fail("getsockname", null);
+        return SockAddr.Read(sa, len) ?? throw new KernelBackendException("getsockname returned an unknown address family");
+    }
+
+    private static void SetInt(int fd, int level, int name, int value, string what, IPEndPoint ep)
+    {
+        if (Libc.SetSockOpt(fd, level, name, &value, sizeof(int)) != 0) throw Fail($"setsockopt({what})", ep);
+    }
+
+    private static KernelBackendException Fail(string call, IPEndPoint? ep)
+    {
+        int errno = Libc.LastErrno;
+        return new KernelBackendException($"{call}{(ep is null ? "" : $" on {ep}")} failed: {Libc.StrError(errno)}", errno);
+    }
+}
+
+/// <summary>A kernel backend could not set up (socket, ring or thread); the message names the call.</summary>
+public sealed class KernelBackendException(string message, int errno = 0) : Exception(message)
+{
+    public int Errno { get; } = errno;
+}
