@@ -15,16 +15,17 @@ namespace Synthex.Dpdk.Fallback;
 public sealed class KernelServer : IDisposable
 {
     private readonly KernelWorker[] _workers;
-    private readonly StopSignal _stop;
+    private readonly StopFlag _stop;
     private bool _disposed;
 
-    private KernelServer(KernelBackendKind kind, KernelWorker[] workers, StopSignal stop, IPEndPoint bound, string detail)
+    private KernelServer(KernelBackendKind kind, KernelWorker[] workers, StopFlag stop, IPEndPoint bound, string detail)
     {
         Kind = kind;
         _workers = workers;
         _stop = stop;
         LocalEndPoint = bound;
         Detail = detail;
+        Counters = workers.Select(w => w.Counters).ToArray();
     }
 
     public KernelBackendKind Kind { get; }
@@ -35,9 +36,12 @@ public sealed class KernelServer : IDisposable
     /// <summary>How the backend runs, for logs: setup mode, buffers, batch.</summary>
     public string Detail { get; }
 
-    public IReadOnlyList<KernelWorker> Workers => _workers;
+    internal IReadOnlyList<KernelWorker> Workers => _workers;
 
-    public IEnumerable<WorkerCounters> Counters => _workers.Select(w => w.Counters);
+    /// <summary>How often io_uring receives ran out of buffers and were re-armed, over all workers.</summary>
+    public long NoBufferStalls => _workers.Sum(w => w is IoUring.IIoUringStats s ? s.NoBufferStalls : 0);
+
+    public IReadOnlyList<WorkerCounters> Counters { get; }
 
     /// <summary>
     /// Opens the sockets and starts the workers serving <paramref name="app"/> (each gets a copy).
@@ -56,7 +60,7 @@ public sealed class KernelServer : IDisposable
         }
 
         int[] fds = UdpSocket.OpenGroup(options.Listen, options.Workers, out var bound);
-        var stop = new StopSignal();
+        var stop = new StopFlag();
         var workers = new KernelWorker[fds.Length];
         for (int i = 0; i < fds.Length; i++)
         {

@@ -13,14 +13,13 @@ namespace Synthex.Dpdk.Fallback;
 /// The loop is the derived class's, generic over the app struct so the JIT specializes it; the
 /// one virtual call here is per run, not per packet.
 /// </remarks>
-public abstract class KernelWorker : IDisposable
+internal abstract class KernelWorker : IDisposable
 {
     private readonly ManualResetEventSlim _started = new();
     private Thread? _thread;
     private Exception? _setupError;
-    private long _loopAllocatedBytes = -1;
 
-    protected KernelWorker(int index, int fd, KernelBackendOptions options, StopSignal stop)
+    protected KernelWorker(int index, int fd, KernelBackendOptions options, StopFlag stop)
     {
         Index = index;
         Fd = fd;
@@ -35,16 +34,10 @@ public abstract class KernelWorker : IDisposable
     /// <summary>The worker's socket (owned: closed on dispose).</summary>
     protected int Fd { get; }
     protected KernelBackendOptions Options { get; }
-    protected StopSignal Stop { get; }
+    protected StopFlag Stop { get; }
 
     /// <summary>An error that ended the loop early (null when it ran to the stop request).</summary>
     public string? Failure { get; protected set; }
-
-    /// <summary>
-    /// Bytes the worker thread allocated between entering its loop and leaving it (after drain),
-    /// -1 while running: 0 shows the steady state allocates nothing.
-    /// </summary>
-    public long LoopAllocatedBytes => Volatile.Read(ref _loopAllocatedBytes);
 
     /// <summary>Starts the thread and waits until its set-up succeeded; rethrows set-up errors.</summary>
     public void Start(string threadName)
@@ -82,7 +75,8 @@ public abstract class KernelWorker : IDisposable
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             RunLoop();
-            Volatile.Write(ref _loopAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+            // Written once, after the drain: 0 shows the steady state allocated nothing.
+            Counters.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
         }
         catch (Exception e)
         {

@@ -26,7 +26,7 @@ namespace Synthex.Dpdk.Fallback.IoUring;
 /// The CQ never overflows either: it holds twice the buffer count, and every outstanding
 /// completion owns a buffer (a receive) or a buffer's send.</para>
 /// </remarks>
-internal sealed unsafe class IoUringWorker<TApp> : KernelWorker where TApp : struct, IDatagramApp
+internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats where TApp : struct, IDatagramApp
 {
     private const ulong RecvTag = 1;
     private const ulong CancelTag = 2;
@@ -52,7 +52,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker where TApp : str
     private uint _kernelDrops;      // last SO_RXQ_OVFL value seen
     private long _noBufferStalls;   // receives ended by ENOBUFS (each re-armed)
 
-    public IoUringWorker(int index, int fd, KernelBackendOptions options, StopSignal stop, TApp app, uint setupFlags)
+    public IoUringWorker(int index, int fd, KernelBackendOptions options, StopFlag stop, TApp app, uint setupFlags)
         : base(index, fd, options, stop)
     {
         _app = app;

@@ -30,7 +30,7 @@ internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : stru
     private IoVec* _sendIovs;
     private uint _kernelDrops;
 
-    public SocketWorker(int index, int fd, KernelBackendOptions options, StopSignal stop, TApp app)
+    public SocketWorker(int index, int fd, KernelBackendOptions options, StopFlag stop, TApp app)
         : base(index, fd, options, stop) => _app = app;
 
     protected override void SetUp()

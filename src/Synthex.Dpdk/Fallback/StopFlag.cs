@@ -4,7 +4,7 @@ namespace Synthex.Dpdk.Fallback;
 /// A stop request the control thread raises and workers poll once per loop iteration (a plain
 /// volatile read, no lock). Workers blocked in the kernel wake within their wait timeout.
 /// </summary>
-public sealed class StopSignal
+internal sealed class StopFlag
 {
     private volatile bool _requested;
 
