@@ -31,7 +31,8 @@ public static class BackendSelector
     /// Providers, best first. The kernel fallback adds its io-uring and socket providers here
     /// (in that order, after dpdk).
     /// </summary>
-    public static readonly List<IBackendProvider> Providers = [new DpdkBackendProvider()];
+    public static readonly List<IBackendProvider> Providers =
+        [new DpdkBackendProvider(), Fallback.KernelBackendProvider.IoUring, Fallback.KernelBackendProvider.Socket];
 
     /// <summary>Values <c>--backend</c> accepts.</summary>
     public static readonly string[] Names = ["auto", "dpdk", "io-uring", "socket"];
