@@ -1,0 +1,182 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Synthex.Dpdk.Runtime;
+using Synthex.Dpdk.Telemetry;
+
+namespace Synthex.Dpdk.Pipeline;
+
+/// <summary>
+/// The poll loop of one worker, DPDK l2fwd's shape: read the clock, drain TX buffers every
+/// ~100 µs, <c>rx_burst</c> each owned queue, <c>continue</c> on zero, run the app over the burst
+/// in place, buffer what leaves per output port and send a full buffer with one <c>tx_burst</c>;
+/// what TX refuses is freed in bulk and counted <c>tx_full</c>; drops are freed in bulk once per
+/// burst.
+/// </summary>
+/// <remarks>
+/// Generic over the app and the I/O, both structs: the JIT compiles this class once per pair,
+/// so <c>_app.Process</c> and <c>_io.RxBurst</c> are direct calls (the app's usually inlined).
+/// All buffers are native memory allocated at construction: the loop allocates nothing.
+/// </remarks>
+public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
+    where TApp : struct, IFrameApp
+    where TIo : struct, IPacketIo
+{
+    /// <summary>TX buffers are drained at least this often (DPDK l2fwd: BURST_TX_DRAIN_US = 100).</summary>
+    public const int DrainMicroseconds = 100;
+
+    /// <summary>Packets ahead of the one being processed whose data is prefetched (l3fwd uses 3).</summary>
+    private const int PrefetchAhead = 3;
+
+    private TApp _app;
+    private TIo _io;
+    private readonly RxQueueRef[] _rx;
+    private readonly WorkerCounters _counters;
+    private readonly StopSignal _stop;
+    private readonly int _burst;
+    private readonly ulong _drainTicks;
+    private readonly nint* _packets;   // rx burst
+    private readonly nint* _drops;     // dropped in the current burst
+    private readonly TxBuffer* _tx;    // one per port id
+    private ulong _lastDrain;
+    private bool _disposed;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TxBuffer
+    {
+        public nint* Slots;     // null: this worker has no TX queue on the port
+        public int* Lengths;    // packet lengths, for tx_bytes of what was actually sent
+        public int Count;
+        public ushort Queue;
+    }
+
+    /// <param name="txQueues">The TX queue this worker uses on each port id it may send to.</param>
+    public FrameWorker(TApp app, TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> txQueues,
+                       int burst, WorkerCounters counters, StopSignal stop)
+    {
+        if (burst is < 1 or > RunSettings.MaxBurst) throw new ArgumentOutOfRangeException(nameof(burst));
+        _app = app;
+        _io = io;
+        _rx = rx;
+        _burst = burst;
+        _counters = counters;
+        _stop = stop;
+        _drainTicks = io.TicksPerSecond / 1_000_000 * DrainMicroseconds;
+        _packets = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
+        _drops = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
+        _tx = (TxBuffer*)NativeMemory.AlignedAlloc((nuint)(RunSettings.MaxPorts * sizeof(TxBuffer)), 64);
+        new Span<byte>(_tx, RunSettings.MaxPorts * sizeof(TxBuffer)).Clear();
+        foreach (var (port, queue) in txQueues)
+        {
+            _tx[port].Slots = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
+            _tx[port].Lengths = (int*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(int)), 64);
+            _tx[port].Queue = queue;
+        }
+    }
+
+    public WorkerCounters Counters => _counters;
+
+    public void Run()
+    {
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        _lastDrain = _io.Now();
+        while (!_stop.IsRequested) PollOnce();
+        Drain();
+        _counters.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+    }
+
+    public int PollOnce()
+    {
+        ulong now = _io.Now();
+        if (now - _lastDrain >= _drainTicks)
+        {
+            Drain();
+            _lastDrain = now;
+        }
+
+        int total = 0;
+        RxQueueRef[] rx = _rx;
+        for (int q = 0; q < rx.Length; q++)
+        {
+            int n = _io.RxBurst(rx[q].Port, rx[q].Queue, _packets, _burst);
+            _counters.Poll(n);
+            if (n == 0) continue;
+            ProcessBurst(rx[q], n);
+            total += n;
+        }
+        return total;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ProcessBurst(RxQueueRef from, int n)
+    {
+        nint* packets = _packets;
+        var meta = new FrameMeta(from.Port, from.Queue, 0);
+        long rxBytes = 0;
+        int dropped = 0;
+
+        for (int i = 0; i < n && i < PrefetchAhead; i++) _io.Prefetch(packets[i]);
+        for (int i = 0; i < n; i++)
+        {
+            if (i + PrefetchAhead < n) _io.Prefetch(packets[i + PrefetchAhead]);
+            nint packet = packets[i];
+            Span<byte> frame = _io.Frame(packet, out int length, out bool chained);
+            rxBytes += length;
+            Fate fate = chained ? Fate.Drop(DropReason.MultiSegment) : _app.Process(frame, in meta);
+
+            ushort output = fate.Kind switch
+            {
+                FateKind.Forward => fate.Port,
+                FateKind.Reply => from.Port,
+                _ => ushort.MaxValue,
+            };
+            TxBuffer* tx = output < RunSettings.MaxPorts ? &_tx[output] : null;
+            if (tx is null || tx->Slots is null)
+            {
+                _counters.Drop(fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
+                _drops[dropped++] = packet;
+                continue;
+            }
+            tx->Slots[tx->Count] = packet;
+            tx->Lengths[tx->Count] = length;
+            if (++tx->Count == _burst) Flush(output, tx);
+        }
+
+        _counters.Rx(n, rxBytes);
+        if (dropped != 0) _io.Free(_drops, dropped);
+    }
+
+    public void Drain()
+    {
+        for (int port = 0; port < RunSettings.MaxPorts; port++)
+            if (_tx[port].Count != 0) Flush((ushort)port, &_tx[port]);
+    }
+
+    private void Flush(ushort port, TxBuffer* tx)
+    {
+        int count = tx->Count;
+        int sent = _io.TxBurst(port, tx->Queue, tx->Slots, count);
+        long bytes = 0;
+        for (int i = 0; i < sent; i++) bytes += tx->Lengths[i];
+        _counters.Tx(sent, bytes);
+        if (sent < count)
+        {
+            _io.Free(tx->Slots + sent, count - sent);
+            _counters.Drop(DropReason.TxFull, count - sent);
+        }
+        tx->Count = 0;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        for (int port = 0; port < RunSettings.MaxPorts; port++)
+        {
+            NativeMemory.AlignedFree(_tx[port].Slots);
+            NativeMemory.AlignedFree(_tx[port].Lengths);
+        }
+        NativeMemory.AlignedFree(_tx);
+        NativeMemory.AlignedFree(_packets);
+        NativeMemory.AlignedFree(_drops);
+    }
+}

@@ -1,0 +1,54 @@
+namespace Synthex.Dpdk.Pipeline;
+
+/// <summary>
+/// The packet I/O a <see cref="FrameWorker{TApp, TIo}"/> polls: DPDK's ethdev through the shim
+/// (<c>DpdkIo</c>), or the in-memory network of the unit tests (<see cref="Memory.MemoryIo"/>).
+/// A packet is an opaque handle (an <c>rte_mbuf*</c> on the DPDK path).
+/// </summary>
+/// <remarks>
+/// Implemented by structs and used as a generic argument, like the apps, so each call is direct
+/// and the loop is compiled once per (app, I/O) pair. Every method but <see cref="Frame"/> is
+/// called once per burst, never per packet.
+/// </remarks>
+public unsafe interface IPacketIo
+{
+    /// <summary>Receives up to <paramref name="max"/> packets into <paramref name="packets"/>.</summary>
+    int RxBurst(ushort port, ushort queue, nint* packets, int max);
+
+    /// <summary>Queues <paramref name="count"/> packets for transmission; returns how many were taken (ownership passes for those).</summary>
+    int TxBurst(ushort port, ushort queue, nint* packets, int count);
+
+    /// <summary>Returns packets to their pool.</summary>
+    void Free(nint* packets, int count);
+
+    /// <summary>
+    /// The packet's first segment in place, its total length, and whether it is chained
+    /// (multi-segment). Per packet: must be a few loads, no call.
+    /// </summary>
+    Span<byte> Frame(nint packet, out int packetLength, out bool chained);
+
+    /// <summary>Hints the CPU to fetch the packet's data (a packet or two ahead of processing).</summary>
+    void Prefetch(nint packet);
+
+    /// <summary>A cheap monotonic clock (the TSC on the DPDK path).</summary>
+    ulong Now();
+
+    /// <summary>Ticks of <see cref="Now"/> per second.</summary>
+    ulong TicksPerSecond { get; }
+}
+
+/// <summary>One worker's loop, behind an interface called once per run (not per packet).</summary>
+public interface IWorker : IDisposable
+{
+    /// <summary>Polls until the stop flag is set, then drains TX.</summary>
+    void Run();
+
+    /// <summary>One pass over the worker's RX queues; returns the packets received. For tests.</summary>
+    int PollOnce();
+
+    /// <summary>Sends what waits in partly filled TX buffers.</summary>
+    void Drain();
+}
+
+/// <summary>An RX queue a worker owns.</summary>
+public readonly record struct RxQueueRef(ushort Port, ushort Queue);

@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Synthex.Dpdk.Pipeline.Memory;
+
+/// <summary>The <see cref="IPacketIo"/> over a <see cref="MemoryNetwork"/>.</summary>
+public readonly unsafe struct MemoryIo(MemoryNetwork network) : IPacketIo
+{
+    public int RxBurst(ushort port, ushort queue, nint* packets, int max) => network.RxBurst(port, packets, max);
+    public int TxBurst(ushort port, ushort queue, nint* packets, int count) => network.TxBurst(port, queue, packets, count);
+    public void Free(nint* packets, int count) => network.Free(packets, count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> Frame(nint packet, out int packetLength, out bool chained)
+    {
+        var frame = MemoryNetwork.FrameOf(packet);
+        packetLength = frame.Length;
+        chained = MemoryNetwork.IsChained(packet);
+        return frame;
+    }
+
+    public void Prefetch(nint packet) { }
+    public ulong Now() => (ulong)Stopwatch.GetTimestamp();
+    public ulong TicksPerSecond => (ulong)Stopwatch.Frequency;
+}

@@ -1,0 +1,42 @@
+using Synthex.Dpdk.Runtime;
+using Synthex.Dpdk.Tests.Support;
+
+namespace Synthex.Dpdk.Tests.Pipeline;
+
+/// <summary>The hot path allocates nothing: over millions of packets, on the worker thread.</summary>
+public class ZeroAllocationTests
+{
+    [Theory]
+    [InlineData("forward", "io")]
+    [InlineData("forward", "macswap")]
+    [InlineData("forward", "l2fwd")]
+    [InlineData("reflect", null)]
+    public void Worker_loop_allocates_nothing_over_a_million_packets(string app, string? mode)
+    {
+        using var h = new WorkerHarness(new RunSettings { App = app, Mode = mode, Burst = 32 }, ports: 2);
+        h.Network.CaptureTx = false;
+        var frame = new FrameBuilder { Vlans = [3] }.Build();
+        h.Network.Generate(0, frame);
+        h.Network.Generate(1, frame);
+
+        long allocated = -1, collections = -1, packets = 0;
+        var thread = new Thread(() =>
+        {
+            for (int i = 0; i < 2_000; i++) h.Worker.PollOnce(); // warm up: let tiering settle
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int gcBefore = GC.CollectionCount(0);
+            long rxBefore = h.Counters.RxPackets;
+            while (h.Counters.RxPackets - rxBefore < 1_200_000) h.Worker.PollOnce();
+            h.Worker.Drain();
+            collections = GC.CollectionCount(0) - gcBefore;
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            packets = h.Counters.RxPackets - rxBefore;
+        });
+        thread.Start();
+        thread.Join();
+        Assert.True(packets >= 1_000_000);
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, collections);
+        Assert.Equal(h.Counters.RxPackets, h.Counters.TxPackets + h.Counters.Dropped);
+    }
+}
