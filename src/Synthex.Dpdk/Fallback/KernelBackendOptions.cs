@@ -27,6 +27,13 @@ public sealed record KernelBackendOptions
     /// </summary>
     public int BufferSize { get; init; } = 2048;
 
+    /// <summary>
+    /// SO_RCVBUF/SO_SNDBUF asked for each socket (the kernel doubles it and caps it at
+    /// <c>net.core.rmem_max</c>/<c>wmem_max</c>): the queue that absorbs a burst while buffers are
+    /// busy. 4 MiB holds about four thousand small datagrams.
+    /// </summary>
+    public int SocketBufferBytes { get; init; } = 4 << 20;
+
     /// <summary>Socket backend: datagrams per recvmmsg/sendmmsg call.</summary>
     public int Batch { get; init; } = 64;
 }

@@ -59,7 +59,7 @@ public sealed class KernelServer : IDisposable
             if (!support.Usable) throw new KernelBackendException(support.Reason);
         }
 
-        int[] fds = UdpSocket.OpenGroup(options.Listen, options.Workers, out var bound);
+        int[] fds = UdpSocket.OpenGroup(options.Listen, options.Workers, options.SocketBufferBytes, out var bound);
         var stop = new StopFlag();
         var workers = new KernelWorker[fds.Length];
         for (int i = 0; i < fds.Length; i++)

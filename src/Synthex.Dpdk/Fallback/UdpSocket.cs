@@ -12,15 +12,12 @@ namespace Synthex.Dpdk.Fallback;
 /// </summary>
 internal static unsafe class UdpSocket
 {
-    /// <summary>Receive buffer asked for each socket; the kernel caps it at <c>net.core.rmem_max</c>.</summary>
-    public const int ReceiveBufferBytes = 4 << 20;
-
     /// <summary>
     /// Opens <paramref name="count"/> sockets on <paramref name="endpoint"/>. With port 0 the
     /// first socket gets an ephemeral port and the others join it. Throws
     /// <see cref="KernelBackendException"/> naming the call and errno.
     /// </summary>
-    public static int[] OpenGroup(IPEndPoint endpoint, int count, out IPEndPoint bound)
+    public static int[] OpenGroup(IPEndPoint endpoint, int count, int bufferBytes, out IPEndPoint bound)
     {
         var fds = new int[count];
         int opened = 0;
@@ -29,7 +26,7 @@ internal static unsafe class UdpSocket
             var ep = endpoint;
             for (; opened < count; opened++)
             {
-                fds[opened] = Open(ep);
+                fds[opened] = Open(ep, bufferBytes);
                 if (opened == 0) ep = LocalEndPoint(fds[0]);
             }
             bound = ep;
@@ -43,7 +40,7 @@ internal static unsafe class UdpSocket
     }
 
     /// <summary>Opens one bound, blocking UDP socket with SO_REUSEPORT and SO_RXQ_OVFL.</summary>
-    public static int Open(IPEndPoint endpoint)
+    public static int Open(IPEndPoint endpoint, int bufferBytes)
     {
         bool v6 = endpoint.AddressFamily == AddressFamily.InterNetworkV6;
         int fd = Libc.Socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -57,9 +54,8 @@ internal static unsafe class UdpSocket
             // that count becomes the no_buffer drop reason, so overload is visible, not silent.
             SetInt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL", endpoint);
             // Best effort: a larger queue absorbs bursts while buffers are in flight.
-            int rcv = ReceiveBufferBytes;
-            Libc.SetSockOpt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(int));
-            Libc.SetSockOpt(fd, SOL_SOCKET, SO_SNDBUF, &rcv, sizeof(int));
+            Libc.SetSockOpt(fd, SOL_SOCKET, SO_RCVBUF, &bufferBytes, sizeof(int));
+            Libc.SetSockOpt(fd, SOL_SOCKET, SO_SNDBUF, &bufferBytes, sizeof(int));
             if (v6 && endpoint.Address.Equals(IPAddress.IPv6Any))
                 SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY", endpoint); // [::] also serves IPv4
 

@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Synthex.Dpdk.Tests.Fallback;
+
+/// <summary>A connected UDP client for loopback tests, with a receive timeout so a lost reply fails the test instead of hanging it.</summary>
+internal sealed class UdpTestClient : IDisposable
+{
+    public Socket Socket { get; }
+
+    public UdpTestClient(IPEndPoint server, int timeoutMs = 2000)
+    {
+        Socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+        {
+            ReceiveTimeout = timeoutMs,
+            ReceiveBufferSize = 4 << 20,
+        };
+        Socket.Connect(server);
+    }
+
+    public void Send(ReadOnlySpan<byte> data) => Socket.Send(data);
+
+    /// <summary>Receives one datagram; null on timeout.</summary>
+    public byte[]? Receive(int max = 65536)
+    {
+        var buf = new byte[max];
+        try
+        {
+            int n = Socket.Receive(buf);
+            return buf[..n];
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Receives until <paramref name="quietMs"/> pass with nothing; returns how many came.</summary>
+    public int Drain(int quietMs = 300)
+    {
+        Socket.ReceiveTimeout = quietMs;
+        var buf = new byte[65536];
+        int n = 0;
+        try
+        {
+            while (true) { Socket.Receive(buf); n++; }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            return n;
+        }
+    }
+
+    public void Dispose() => Socket.Dispose();
+}
