@@ -55,6 +55,12 @@ internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : stru
             _send[i].Hdr.Iov = _sendIovs + i;
             _send[i].Hdr.IovLen = 1;
         }
+        // Bind the two entry points now: a LibraryImport resolves its target on first call, and
+        // that allocates, which the loop must not (ZeroAllocationTests). With vlen 0 neither
+        // call touches the socket.
+        Libc.RecvMmsg(Fd, _recv, 0, MSG_DONTWAIT, null);
+        Libc.SendMmsg(Fd, _send, 0, 0);
+
         var tv = new TimeVal { Sec = 0, Usec = 100_000 };
         if (Libc.SetSockOpt(Fd, SOL_SOCKET, SO_RCVTIMEO, &tv, (uint)sizeof(TimeVal)) != 0)
             throw new KernelBackendException($"setsockopt(SO_RCVTIMEO) failed: {Libc.StrError(Libc.LastErrno)}");
