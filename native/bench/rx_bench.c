@@ -48,12 +48,24 @@ int main(int argc, char **argv)
 			snprintf(prefix, sizeof(prefix), "%s", argv[++i]);
 	}
 
-	/* The EAL line of NullPortSession (tests/Synthex.Dpdk.Smoke). */
-	char *eal[] = { "rx_bench", "-l", "0", "--no-pci",
-			huge ? "--in-memory" : "--no-huge", huge ? "--vdev" : "--no-shconf",
-			huge ? "net_null0" : "--vdev", huge ? "--file-prefix" : "net_null0",
-			huge ? prefix : "--file-prefix", huge ? NULL : prefix, NULL };
-	int eal_argc = huge ? 9 : 10;
+	/* The EAL line of NullPortSession (tests/Synthex.Dpdk.Smoke/EalArguments.cs). */
+	char *eal[16];
+	int eal_argc = 0;
+	eal[eal_argc++] = "rx_bench";
+	eal[eal_argc++] = "-l";
+	eal[eal_argc++] = "0";
+	eal[eal_argc++] = "--no-pci";
+	if (huge) {
+		eal[eal_argc++] = "--in-memory";
+	} else {
+		eal[eal_argc++] = "--no-huge"; /* 22.11: --no-huge implies legacy memory, which --in-memory refuses */
+		eal[eal_argc++] = "--no-shconf";
+	}
+	eal[eal_argc++] = "--vdev";
+	eal[eal_argc++] = "net_null0";
+	eal[eal_argc++] = "--file-prefix";
+	eal[eal_argc++] = prefix;
+	eal[eal_argc] = NULL;
 	if (rte_eal_init(eal_argc, eal) < 0)
 		fail("rte_eal_init", rte_errno);
 
