@@ -44,6 +44,8 @@ internal sealed class RecordBuilder(TypeMapper map, Options options)
                 AddMembers(model, t, offset, excludePrefix);      // anonymous struct/union: flatten
                 continue;
             }
+            if (name.Length == 0)
+                continue;                                         // unnamed bit-field: padding, nothing to read
             if (options.Excludes.Contains(excludePrefix + "." + name))
                 continue;
             var csName = TypeMapper.Identifier(options.Remaps.GetValueOrDefault(excludePrefix + "." + name, name));

@@ -18,9 +18,6 @@ internal static unsafe class ClangExtensions
     public static long AlignOf(this CXType t) => clang_Type_getAlignOf(t);
     public static bool IsNull(this CXCursor c) => clang_Cursor_isNull(c) != 0;
 
-    /// <summary>True for a struct or union declared without a tag inside another record.</summary>
-    public static bool IsAnonymousRecord(this CXCursor c) => clang_Cursor_isAnonymousRecordDecl(c) != 0;
-
     /// <summary>True for a record without a tag name (anonymous member or a typedef'd one).</summary>
     public static bool IsUnnamedRecord(this CXCursor c) => clang_Cursor_isAnonymous(c) != 0;
 
@@ -76,9 +73,4 @@ internal static unsafe class ClangExtensions
         var c = t.Canonical();
         return c.Kind == CXTypeKind.Invalid ? t : c;
     }
-
-    public static bool IsSame(this CXCursor a, CXCursor b) =>
-        a.Kind == b.Kind && a.XData == b.XData && a.Data0 == b.Data0 && a.Data1 == b.Data1 && a.Data2 == b.Data2;
-
-    public static bool IsConst(this CXType t) => clang_isConstQualifiedType(t) != 0;
 }

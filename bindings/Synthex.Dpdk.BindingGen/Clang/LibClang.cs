@@ -129,12 +129,10 @@ internal static unsafe partial class LibClang
     [LibraryImport(Lib)] public static partial CXSourceLocation clang_getCursorLocation(CXCursor cursor);
     [LibraryImport(Lib)] public static partial void clang_getSpellingLocation(CXSourceLocation location, nint* file, uint* line, uint* column, uint* offset);
     [LibraryImport(Lib)] public static partial CXString clang_getFileName(nint file);
-    [LibraryImport(Lib)] public static partial uint clang_Cursor_isAnonymousRecordDecl(CXCursor cursor);
     [LibraryImport(Lib)] public static partial uint clang_Cursor_isAnonymous(CXCursor cursor);
     [LibraryImport(Lib)] public static partial uint clang_Cursor_isBitField(CXCursor cursor);
     [LibraryImport(Lib)] public static partial int clang_getFieldDeclBitWidth(CXCursor cursor);
     [LibraryImport(Lib)] public static partial long clang_Cursor_getOffsetOfField(CXCursor cursor);
-    [LibraryImport(Lib)] public static partial uint clang_Cursor_isFunctionInlined(CXCursor cursor);
     [LibraryImport(Lib)] public static partial int clang_Cursor_getNumArguments(CXCursor cursor);
     [LibraryImport(Lib)] public static partial CXCursor clang_Cursor_getArgument(CXCursor cursor, uint index);
     [LibraryImport(Lib)] public static partial CXCursor clang_getCursorDefinition(CXCursor cursor);
@@ -161,7 +159,6 @@ internal static unsafe partial class LibClang
     [LibraryImport(Lib)] public static partial int clang_getNumArgTypes(CXType type);
     [LibraryImport(Lib)] public static partial CXType clang_getArgType(CXType type, uint index);
     [LibraryImport(Lib)] public static partial uint clang_isFunctionTypeVariadic(CXType type);
-    [LibraryImport(Lib)] public static partial uint clang_isConstQualifiedType(CXType type);
 
     [LibraryImport(Lib)] public static partial byte* clang_getCString(CXString str);
     [LibraryImport(Lib)] public static partial void clang_disposeString(CXString str);
