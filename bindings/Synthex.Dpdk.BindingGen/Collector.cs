@@ -221,6 +221,8 @@ internal sealed class Collector
         var shimName = _options.ShimPrefix + (name.StartsWith("rte_", StringComparison.Ordinal) ? name[4..] : name);
         var result = clang_getResultType(function.Type());
         var parameters = Parameters(function);
+        if (parameters.Any(p => p.CType.Contains("(*)", StringComparison.Ordinal)))
+            throw new NotSupportedException($"--inline {name}: a raw function-pointer parameter needs a typedef to be re-declared in C");
         var call = $"{name}({string.Join(", ", parameters.Select(p => p.Name))})";
         return new ShimFunctionModel(shimName, function.FileName(), result.Spelling(), _map.Map(result), parameters,
             result.Resolved().Kind == CXTypeKind.Void ? call + ";" : $"return {call};",
