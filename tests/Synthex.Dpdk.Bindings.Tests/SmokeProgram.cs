@@ -15,12 +15,21 @@ public static class SmokeProgram
     public static string Path { get; } =
         typeof(SmokeProgram).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SmokeProgram").Value!;
 
+    /// <summary>The dotnet muxer running these tests (it need not be on PATH), to run the smoke program with.</summary>
+    private static string DotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host)
+            return host;
+        var current = Environment.ProcessPath;
+        return current is not null && System.IO.Path.GetFileName(current) == "dotnet" ? current : "dotnet";
+    }
+
     public static SmokeResult Run(params string[] args)
     {
         Assert.True(File.Exists(Path), $"smoke program not built: {Path}");
         // A file prefix of our own: a prefix is one primary process's runtime directory.
         var prefix = $"synthex-test-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var psi = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
