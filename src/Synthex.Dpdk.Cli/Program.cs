@@ -1,1 +1,29 @@
-return 0; // placeholder until this entry point is built
+using Synthex.Dpdk.Cli.Commands;
+
+namespace Synthex.Dpdk.Cli;
+
+/// <summary>
+/// <c>synthex</c>: <c>run</c> the appliance or report the environment with <c>info</c>.
+/// Exit codes (DESIGN.md): 0 done, 1 failure while running, 2 bad usage or configuration,
+/// 3 the environment cannot run it.
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        // Everything after the first "--" belongs to rte_eal_init, untouched: split it off before
+        // System.CommandLine sees it.
+        int split = Array.IndexOf(args, "--");
+        string[] own = split < 0 ? args : args[..split];
+        string[] eal = split < 0 ? [] : args[(split + 1)..];
+        var parsed = Commands.Commands.Build(eal).Parse(own);
+        if (parsed.Errors.Count > 0)
+        {
+            // Usage errors (unknown option, missing value) are exit code 2, as DESIGN.md promises.
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"synthex: {error.Message}");
+            Console.Error.WriteLine("synthex: see 'synthex run --help' for options and examples");
+            return Runtime.ExitCodes.BadConfiguration;
+        }
+        return parsed.Invoke();
+    }
+}

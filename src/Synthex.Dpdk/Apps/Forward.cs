@@ -5,7 +5,7 @@ using Synthex.Dpdk.Pipeline;
 namespace Synthex.Dpdk.Apps;
 
 /// <summary><c>forward --mode io</c>: send the frame untouched out of the mapped port (testpmd's io mode).</summary>
-public struct ForwardIo(PortMap map) : IFrameApp
+public struct ForwardIo(PortMap map) : IOpaqueFrameApp
 {
     private PortMap _map = map;
 

@@ -46,7 +46,7 @@ public struct PortMap
                 foreach (var (input, output) in RunSettings.ParsePortMap(settings.PortMap ?? ""))
                 {
                     if (!Has(ports, input) || !Has(ports, output))
-                        throw new ConfigurationException("portMap", $"{input}:{output} names a port that does not exist; ports are {string.Join(", ", ports.Select(p => p.Id))}");
+                        throw new ConfigurationException("port-map", $"{input}:{output} names a port that does not exist; ports are {string.Join(", ", ports.Select(p => p.Id))}");
                     map[input] = (ushort)output;
                 }
                 break;

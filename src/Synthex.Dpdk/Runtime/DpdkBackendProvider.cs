@@ -1,6 +1,12 @@
+using Synthex.Dpdk.Runtime.Dpdk;
+
 namespace Synthex.Dpdk.Runtime;
 
-/// <summary>Opens the DPDK backend: EAL init from the arguments after <c>--</c>, then port discovery.</summary>
+/// <summary>
+/// Opens the DPDK backend: EAL init from the arguments after <c>--</c> (plus a unique
+/// <c>--file-prefix</c>), then port discovery. Refuses, with the reason, when DPDK or the shim
+/// is missing, EAL init fails, or EAL finds no port.
+/// </summary>
 public sealed class DpdkBackendProvider : IBackendProvider
 {
     public string Name => "dpdk";
@@ -8,8 +14,37 @@ public sealed class DpdkBackendProvider : IBackendProvider
 
     public IBackend? TryOpen(RunSettings settings, out string whyNot)
     {
-        // TODO(issue 3): EAL runtime lands once the shim and bindings are committed.
-        whyNot = "the DPDK runtime is not built yet";
-        return null;
+        if (settings.Backend == "auto" && settings.EalArgs.Count == 0)
+        {
+            // Without EAL arguments there is nothing to say which device to use; an EAL init with
+            // every default would grab all cores and hugepages on a host that only wants UDP.
+            whyNot = "no EAL arguments after -- (e.g. -- -l 0,1 -a 0000:03:00.0, or --vdev net_null0 for a test)";
+            return null;
+        }
+        EalSession eal;
+        try
+        {
+            eal = EalSession.Init(settings.EalArgs);
+        }
+        catch (DllNotFoundException e)
+        {
+            whyNot = $"DPDK or the native shim is not installed ({e.Message}); run scripts/bootstrap.sh";
+            return null;
+        }
+        catch (EnvironmentException e)
+        {
+            whyNot = e.Message;
+            return null;
+        }
+
+        var ports = DpdkPort.Enumerate();
+        if (ports.Count == 0)
+        {
+            eal.Dispose();
+            whyNot = "EAL found no port: add a virtual device (--vdev net_null0) or bind a NIC to vfio-pci (dpdk-devbind.py) and pass -a PCI_ADDRESS";
+            return null;
+        }
+        whyNot = "";
+        return new DpdkBackend(eal, ports);
     }
 }

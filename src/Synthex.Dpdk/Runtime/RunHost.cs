@@ -38,7 +38,9 @@ public static class RunHost
             TimeSpan untilDeadline = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(now, deadline);
             TimeSpan wait = Min(interval, untilDeadline);
             if (stop.Wait(wait)) break;
-            if (interval != Timeout.InfiniteTimeSpan && !stop.IsRequested)
+            // Skip a sliver of an interval left before the deadline: it would print a noisy line.
+            if (interval != Timeout.InfiniteTimeSpan && !stop.IsRequested
+                && Stopwatch.GetElapsedTime(previous.Timestamp) >= interval / 2)
             {
                 var current = StatsSnapshot.Capture(backend);
                 log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds));

@@ -22,8 +22,9 @@ public enum PortTopology
 /// by <see cref="Validate"/> before any backend starts. Immutable after binding.
 /// </summary>
 /// <remarks>
-/// The property names are the configuration keys (case-insensitive): <c>"burst": 64</c> in the
-/// JSON file, <c>SYNTHEX_BURST=64</c>, or <c>--burst 64</c>.
+/// Each property is one configuration key, written in kebab-case as the option is:
+/// <c>"stats-interval": 2</c> in the JSON file (camelCase <c>"statsInterval"</c> works too),
+/// <c>SYNTHEX_STATS_INTERVAL=2</c>, or <c>--stats-interval 2</c>. Errors name that key.
 /// </remarks>
 public sealed record RunSettings
 {
@@ -99,17 +100,17 @@ public sealed record RunSettings
         if (!BackendSelector.Names.Contains(Backend, StringComparer.Ordinal))
             throw new ConfigurationException("backend", $"unknown backend '{Backend}'; allowed: {string.Join(", ", BackendSelector.Names)}");
         Range("burst", Burst, 1, MaxBurst);
-        Range("rxQueues", RxQueues, 1, 16);
-        Range("rxDescriptors", RxDescriptors, 64, 4096);
-        Range("txDescriptors", TxDescriptors, 64, 4096);
+        Range("rx-queues", RxQueues, 1, 16);
+        Range("rx-descriptors", RxDescriptors, 64, 4096);
+        Range("tx-descriptors", TxDescriptors, 64, 4096);
         Range("workers", Workers, 0, 256);
         RangeD("duration", Duration, 0, 7 * 24 * 3600);
-        RangeD("statsInterval", StatsInterval, 0, 3600);
-        RangeD("linkTimeout", LinkTimeout, 0, 60);
+        RangeD("stats-interval", StatsInterval, 0, 3600);
+        RangeD("link-timeout", LinkTimeout, 0, 60);
         if (!TryParseListen(Listen, out _, out _))
             throw new ConfigurationException("listen", $"'{Listen}' is not ADDR:PORT (e.g. 0.0.0.0:9000 or [::]:9000, port 1..65535)");
         if (Topology == PortTopology.Map && string.IsNullOrWhiteSpace(PortMap))
-            throw new ConfigurationException("portMap", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
+            throw new ConfigurationException("port-map", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
         if (PortMap is not null) _ = ParsePortMap(PortMap);
         if (PeerMacs is not null) _ = ParsePeerMacs(PeerMacs);
     }
@@ -125,7 +126,7 @@ public sealed record RunSettings
                 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
                 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int o)
                 || i >= MaxPorts || o >= MaxPorts)
-                throw new ConfigurationException("portMap", $"'{item}' is not IN:OUT with ports 0..{MaxPorts - 1} (e.g. \"0:1,1:0\")");
+                throw new ConfigurationException("port-map", $"'{item}' is not IN:OUT with ports 0..{MaxPorts - 1} (e.g. \"0:1,1:0\")");
             pairs.Add((i, o));
         }
         return pairs;
@@ -141,7 +142,7 @@ public sealed record RunSettings
             if (parts.Length != 2
                 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port >= MaxPorts
                 || !Packets.MacAddress.TryParse(parts[1], out var mac))
-                throw new ConfigurationException("peerMacs", $"'{item}' is not PORT=MAC (e.g. \"0=02:00:00:00:00:10\")");
+                throw new ConfigurationException("peer-macs", $"'{item}' is not PORT=MAC (e.g. \"0=02:00:00:00:00:10\")");
             pairs.Add((port, mac.Value));
         }
         return pairs;

@@ -3,7 +3,14 @@ using Synthex.Dpdk.Tests.Support;
 
 namespace Synthex.Dpdk.Tests.Pipeline;
 
+/// <summary>
+/// Runs alone: GC counts are process-wide, and other test classes running in parallel allocate.
+/// </summary>
+[CollectionDefinition(nameof(ZeroAllocationTests), DisableParallelization = true)]
+public sealed class ZeroAllocationCollection;
+
 /// <summary>The hot path allocates nothing: over millions of packets, on the worker thread.</summary>
+[Collection(nameof(ZeroAllocationTests))]
 public class ZeroAllocationTests
 {
     [Theory]

@@ -1,0 +1,172 @@
+using System.Runtime.InteropServices;
+using Synthex.Dpdk.Interop;
+
+namespace Synthex.Dpdk.Runtime.Dpdk;
+
+/// <summary>
+/// One ethdev port, owned: found by enumeration, configured and started in DPDK's order
+/// (info → configure → adjust descriptors → queue setup on the port's socket → promiscuous →
+/// start), stopped and closed on dispose. Every failure names the port and the call.
+/// </summary>
+internal sealed unsafe class DpdkPort : IDisposable
+{
+    private bool _started, _closed;
+
+    private DpdkPort(ushort id, string name, ulong mac, int socket)
+    {
+        Id = id;
+        Name = name;
+        Mac = mac;
+        Socket = socket;
+    }
+
+    public ushort Id { get; }
+    public string Name { get; }
+    public ulong Mac { get; }
+
+    /// <summary>NUMA socket of the device (0 when DPDK does not know).</summary>
+    public int Socket { get; }
+
+    public ushort RxQueues { get; private set; }
+    public ushort TxQueues { get; private set; }
+    public ushort RxDescriptors { get; private set; }
+    public ushort TxDescriptors { get; private set; }
+
+    public PortInfo Info => new(Id, Name, Mac, Socket);
+
+    /// <summary>Every port EAL found (vdevs, bound NICs), in port-id order.</summary>
+    public static List<DpdkPort> Enumerate()
+    {
+        var ports = new List<DpdkPort>();
+        var name = stackalloc sbyte[Constants.RTE_ETH_NAME_MAX_LEN];
+        for (ushort id = 0; id < Constants.RTE_MAX_ETHPORTS; id++)
+        {
+            if (Ethdev.rte_eth_dev_is_valid_port(id) == 0) continue;
+            DpdkError.Check(Ethdev.rte_eth_dev_get_name_by_port(id, name), "rte_eth_dev_get_name_by_port", id.ToString());
+            rte_ether_addr addr;
+            DpdkError.Check(Ethdev.rte_eth_macaddr_get(id, &addr), "rte_eth_macaddr_get", id.ToString());
+            ulong mac = 0;
+            for (int i = 0; i < 6; i++) mac = (mac << 8) | addr.addr_bytes[i];
+            int socket = Ethdev.rte_eth_dev_socket_id(id);
+            ports.Add(new DpdkPort(id, Marshal.PtrToStringUTF8((nint)name) ?? $"port{id}", mac, socket < 0 ? 0 : socket));
+        }
+        return ports;
+    }
+
+    private string Label => $"{Id} ({Name})";
+
+    /// <summary>
+    /// Configures the port: RSS over <paramref name="rxQueues"/> when more than one, one TX
+    /// queue per worker, descriptor counts adjusted to the driver's limits.
+    /// </summary>
+    public void Configure(int rxQueues, int txQueues, int rxDescriptors, int txDescriptors, bool fastFree)
+    {
+        rte_eth_dev_info info;
+        DpdkError.Check(Ethdev.rte_eth_dev_info_get(Id, &info), "rte_eth_dev_info_get", Label);
+        if (rxQueues > info.max_rx_queues)
+            throw new ConfigurationException("rx-queues", $"port {Label} supports at most {info.max_rx_queues} RX queues; use --rx-queues {info.max_rx_queues}");
+        if (txQueues > info.max_tx_queues)
+            throw new ConfigurationException("eal", $"port {Label} supports at most {info.max_tx_queues} TX queues and each worker lcore needs one; give fewer lcores (-l)");
+
+        rte_eth_conf conf = default;
+        if (rxQueues > 1)
+        {
+            // Spread flows over the queues by a hash of addresses and ports, as far as the device can.
+            conf.rxmode.mq_mode = rte_eth_rx_mq_mode.RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_hf = (Constants.RTE_ETH_RSS_IP | Constants.RTE_ETH_RSS_TCP | Constants.RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+        }
+        if (fastFree && (info.tx_offload_capa & Constants.RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0)
+            conf.txmode.offloads |= Constants.RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE; // one pool, refcnt 1: the PMD may free in bulk
+
+        DpdkError.Check(Ethdev.rte_eth_dev_configure(Id, (ushort)rxQueues, (ushort)txQueues, &conf), "rte_eth_dev_configure", Label);
+        ushort rxd = (ushort)rxDescriptors, txd = (ushort)txDescriptors;
+        DpdkError.Check(Ethdev.rte_eth_dev_adjust_nb_rx_tx_desc(Id, &rxd, &txd), "rte_eth_dev_adjust_nb_rx_tx_desc", Label);
+        (RxQueues, TxQueues, RxDescriptors, TxDescriptors) = ((ushort)rxQueues, (ushort)txQueues, rxd, txd);
+        _txOffloads = conf.txmode.offloads;
+    }
+
+    private ulong _txOffloads;
+
+    /// <summary>Sets up every queue on the port's socket, receiving into <paramref name="pool"/>.</summary>
+    public void SetupQueues(rte_mempool* pool)
+    {
+        rte_eth_dev_info info;
+        DpdkError.Check(Ethdev.rte_eth_dev_info_get(Id, &info), "rte_eth_dev_info_get", Label);
+        for (ushort q = 0; q < RxQueues; q++)
+        {
+            rte_eth_rxconf rx = info.default_rxconf;
+            DpdkError.Check(Ethdev.rte_eth_rx_queue_setup(Id, q, RxDescriptors, (uint)Socket, &rx, pool), $"rte_eth_rx_queue_setup(queue {q})", Label);
+        }
+        for (ushort q = 0; q < TxQueues; q++)
+        {
+            rte_eth_txconf tx = info.default_txconf;
+            tx.offloads = _txOffloads;
+            DpdkError.Check(Ethdev.rte_eth_tx_queue_setup(Id, q, TxDescriptors, (uint)Socket, &tx), $"rte_eth_tx_queue_setup(queue {q})", Label);
+        }
+    }
+
+    public void Start(bool promiscuous)
+    {
+        DpdkError.Check(Ethdev.rte_eth_dev_start(Id), "rte_eth_dev_start", Label);
+        _started = true;
+        if (promiscuous)
+        {
+            int rc = Ethdev.rte_eth_promiscuous_enable(Id);
+            // Virtual devices without a MAC filter answer -ENOTSUP: nothing to enable, not an error.
+            if (rc < 0 && rc != -95) DpdkError.Throw(rc, "rte_eth_promiscuous_enable", Label);
+        }
+    }
+
+    /// <summary>True when the link is up; non-blocking.</summary>
+    public bool LinkUp(out uint speedMbps)
+    {
+        rte_eth_link link;
+        speedMbps = 0;
+        if (Ethdev.rte_eth_link_get_nowait(Id, &link) < 0) return false;
+        speedMbps = link.link_speed;
+        return link.link_status == Constants.RTE_ETH_LINK_UP;
+    }
+
+    public PortStats ReadStats(bool extended)
+    {
+        rte_eth_stats s;
+        if (Ethdev.rte_eth_stats_get(Id, &s) < 0) s = default;
+        return new PortStats(Id, Name, (long)s.ipackets, (long)s.opackets, (long)s.ibytes, (long)s.obytes,
+            (long)s.imissed, (long)s.ierrors, (long)s.oerrors, (long)s.rx_nombuf, extended ? ReadXstats() : null);
+    }
+
+    private List<KeyValuePair<string, long>> ReadXstats()
+    {
+        var result = new List<KeyValuePair<string, long>>();
+        int n = Ethdev.rte_eth_xstats_get_names(Id, null, 0);
+        if (n <= 0) return result;
+        var names = new rte_eth_xstat_name[n];
+        var values = new rte_eth_xstat[n];
+        fixed (rte_eth_xstat_name* pn = names)
+        fixed (rte_eth_xstat* pv = values)
+        {
+            int got = Math.Min(Ethdev.rte_eth_xstats_get_names(Id, pn, (uint)n), Ethdev.rte_eth_xstats_get(Id, pv, (uint)n));
+            for (int i = 0; i < got; i++)
+                result.Add(new(Marshal.PtrToStringUTF8((nint)pn[i].name) ?? "?", (long)pv[i].value));
+        }
+        return result;
+    }
+
+    /// <summary>Stops the port (its queues give their mbufs back); idempotent.</summary>
+    public void Stop()
+    {
+        if (!_started) return;
+        _started = false;
+        int rc = Ethdev.rte_eth_dev_stop(Id);
+        if (rc < 0) Console.Error.WriteLine($"synthex: port {Label}: rte_eth_dev_stop failed: {DpdkError.StrError(rc)}");
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        if (_closed) return;
+        _closed = true;
+        int rc = Ethdev.rte_eth_dev_close(Id);
+        if (rc < 0) Console.Error.WriteLine($"synthex: port {Label}: rte_eth_dev_close failed: {DpdkError.StrError(rc)}");
+    }
+}

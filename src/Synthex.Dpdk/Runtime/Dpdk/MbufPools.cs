@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using Synthex.Dpdk.Interop;
+
+namespace Synthex.Dpdk.Runtime.Dpdk;
+
+/// <summary>
+/// One mbuf pool per NUMA socket that has ports, sized like testpmd's: every descriptor of every
+/// queue on the socket can hold an mbuf, plus each lcore's mempool cache, plus the bursts in
+/// flight in the workers (RX array and one TX buffer per port).
+/// </summary>
+internal sealed unsafe class MbufPools : IDisposable
+{
+    /// <summary>Per-lcore mempool cache (testpmd's default is 250; 256 keeps it a power of two).</summary>
+    public const uint CacheSize = 256;
+
+    private readonly Dictionary<int, nint> _bySocket = [];
+
+    public static uint SizeFor(IEnumerable<DpdkPort> ports, int lcores, int burst)
+    {
+        long n = 0;
+        int count = 0;
+        foreach (var p in ports)
+        {
+            n += (long)p.RxQueues * p.RxDescriptors + (long)p.TxQueues * p.TxDescriptors;
+            count++;
+        }
+        n += (long)lcores * CacheSize + (long)lcores * burst * (count + 2);
+        // Mempools are most memory-efficient at 2^k - 1 elements.
+        uint size = 1;
+        while (size - 1 < n) size <<= 1;
+        return Math.Max(size - 1, 8191);
+    }
+
+    public rte_mempool* Create(int socket, uint size)
+    {
+        var name = Marshal.StringToCoTaskMemUTF8($"sx_mbuf_s{socket}");
+        try
+        {
+            var pool = Mbuf.rte_pktmbuf_pool_create((sbyte*)name, size, CacheSize, 0, (ushort)Constants.RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+            if (pool is null)
+            {
+                int errno = DpdkError.Errno;
+                throw new EnvironmentException(
+                    $"rte_pktmbuf_pool_create({size} mbufs on socket {socket}) failed: {DpdkError.StrError(errno)} ({errno})" +
+                    (errno == 12 ? $"; no free hugepages for {size} x {Constants.RTE_MBUF_DEFAULT_BUF_SIZE} bytes: run ./hugepages-setup.sh, or add --no-huge to the EAL arguments" : DpdkError.Hint(errno, "rte_pktmbuf_pool_create")));
+            }
+            _bySocket[socket] = (nint)pool;
+            return pool;
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(name);
+        }
+    }
+
+    public IEnumerable<(int Socket, nint Pool)> All => _bySocket.Select(kv => (kv.Key, kv.Value));
+
+    /// <summary>Mbufs out of their pools (in rings, workers or in flight); 0 after a clean stop.</summary>
+    public long InUse()
+    {
+        long n = 0;
+        foreach (var pool in _bySocket.Values) n += Mempool.rte_mempool_in_use_count((rte_mempool*)pool);
+        return n;
+    }
+
+    public long Capacity()
+    {
+        long n = 0;
+        foreach (var pool in _bySocket.Values) n += ((rte_mempool*)pool)->size;
+        return n;
+    }
+
+    public void Dispose()
+    {
+        foreach (var pool in _bySocket.Values) Mempool.rte_mempool_free((rte_mempool*)pool);
+        _bySocket.Clear();
+    }
+}
