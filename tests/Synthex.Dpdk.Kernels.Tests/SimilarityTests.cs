@@ -1,0 +1,53 @@
+using CsCheck;
+
+namespace Synthex.Dpdk.Kernels.Tests;
+
+public class SimilarityTests
+{
+    [Theory, MemberData(nameof(Paths.Available), MemberType = typeof(Paths))]
+    public void Top_k_equals_sorting_the_full_score_matrix(SimdPath path)
+    {
+        // Small integers make many exact ties: the tie rule (lower index first) is exercised too.
+        Gen.Select(Gen.Int[1, 7], Gen.Int[1, 1200], Gen.Int[1, 40], Gen.Bool)
+           .SelectMany((nq, ns, d, ints) =>
+           {
+               Gen<float> v = ints ? Gen.Int[-3, 3].Select(i => (float)i) : Gen.Float[-1f, 1f];
+               return Gen.Select(v.Array[nq * d], v.Array[ns * d], Gen.Int[1, Math.Min(ns, 12)]).Select((q, s, k) => (nq, ns, d, q, s, k));
+           })
+           .Sample(t =>
+           {
+               var full = new float[t.nq * t.ns];
+               Gemm.Multiply(path, t.q, t.s, full, t.nq, t.d, t.ns, transposeB: true);
+               var idx = new int[t.nq * t.k]; var sc = new float[t.nq * t.k];
+               Similarity.TopK(path, t.q, t.s, t.d, t.k, idx, sc);
+               for (int q = 0; q < t.nq; q++)
+               {
+                   var want = Enumerable.Range(0, t.ns).OrderByDescending(j => full[q * t.ns + j]).ThenBy(j => j).Take(t.k).ToArray();
+                   Assert.Equal(want, idx.AsSpan(q * t.k, t.k).ToArray());
+                   Assert.Equal(want.Select(j => full[q * t.ns + j]).ToArray(), sc.AsSpan(q * t.k, t.k).ToArray());
+               }
+           }, iter: 200);
+    }
+
+    [Fact]
+    public void Scores_are_the_query_by_stored_products()
+    {
+        float[] q = [1, 0, 0, 1], s = [1, 2, 3, 4, 5, 6];
+        var scores = new float[2 * 3];
+        Similarity.Scores(q, s, 2, scores);
+        Assert.Equal(new float[] { 1, 3, 5, 2, 4, 6 }, scores);
+    }
+
+    [Fact]
+    public void Bad_shapes_throw_naming_the_argument()
+    {
+        var i = new int[2]; var f = new float[2];
+        Assert.Equal("queries", Assert.Throws<ArgumentException>(() => Similarity.TopK([], [1f, 2f], 2, 1, i, f)).ParamName);
+        Assert.Equal("stored", Assert.Throws<ArgumentException>(() => Similarity.TopK([1f, 2f], [1f, 2f, 3f], 2, 1, i, f)).ParamName);
+        Assert.Equal("k", Assert.Throws<ArgumentException>(() => Similarity.TopK([1f, 2f], [1f, 2f], 2, 2, i, f)).ParamName);
+        Assert.Equal("indices", Assert.Throws<ArgumentException>(() => Similarity.TopK([1f, 2f], [1f, 2f], 2, 1, new int[2], new float[1])).ParamName);
+        Assert.Equal("scores", Assert.Throws<ArgumentException>(() => Similarity.TopK([1f, 2f], [1f, 2f], 2, 1, new int[1], new float[2])).ParamName);
+        Assert.Equal("dimension", Assert.Throws<ArgumentException>(() => Similarity.Scores([1f], [1f], 0, f)).ParamName);
+        Assert.Equal("scores", Assert.Throws<ArgumentException>(() => Similarity.Scores([1f, 2f], [1f, 2f], 2, new float[3])).ParamName);
+    }
+}
