@@ -127,18 +127,21 @@ internal sealed class CSharpEmitter(Options options, BindingModel model)
         w.Line($"/// <summary>Bits {b.Shift}..{b.Shift + width - 1} of <see cref=\"{storage}\"/>.</summary>");
         w.Line(NativeTypeName($"{b.NativeType} : {width}"));
         w.Block($"public {b.StorageCsType} {b.CsName}");
+        // Shifts by zero are left out: the accessors are read by people too.
+        var right = b.Shift == 0 ? storage : $"({storage} >> {s})";
+        string Left(string x) => b.Shift == 0 ? x : $"({x} << {s})";
         if (b.StorageCsType is "byte" or "ushort")
         {
             // byte and ushort arithmetic happens in int: cast back to the storage type.
             var m = "0x" + mask.ToString("X", CultureInfo.InvariantCulture);
-            w.Line($"readonly get => ({b.StorageCsType})(({storage} >> {s}) & {m});");
-            w.Line($"set => {storage} = ({b.StorageCsType})(({storage} & ~({m} << {s})) | ((value & {m}) << {s}));");
+            w.Line($"readonly get => ({b.StorageCsType})({right} & {m});");
+            w.Line($"set => {storage} = ({b.StorageCsType})(({storage} & ~{Left(m)}) | {Left($"(value & {m})")});");
         }
         else
         {
             var m = "0x" + mask.ToString("X", CultureInfo.InvariantCulture) + (b.StorageCsType == "ulong" ? "UL" : "U");
-            w.Line($"readonly get => ({storage} >> {s}) & {m};");
-            w.Line($"set => {storage} = ({storage} & ~({m} << {s})) | ((value & {m}) << {s});");
+            w.Line($"readonly get => {right} & {m};");
+            w.Line($"set => {storage} = ({storage} & ~{Left(m)}) | {Left($"(value & {m})")};");
         }
         w.Close();
     }

@@ -22,8 +22,8 @@ public unsafe partial struct rte_eth_link
     [NativeTypeName("uint16_t : 1")]
     public ushort link_duplex
     {
-        readonly get => (ushort)((_bitfield_4 >> 0) & 0x1);
-        set => _bitfield_4 = (ushort)((_bitfield_4 & ~(0x1 << 0)) | ((value & 0x1) << 0));
+        readonly get => (ushort)(_bitfield_4 & 0x1);
+        set => _bitfield_4 = (ushort)((_bitfield_4 & ~0x1) | (value & 0x1));
     }
 
     /// <summary>Bits 1..1 of <see cref="_bitfield_4"/>.</summary>

@@ -18,8 +18,8 @@ public unsafe partial struct rte_eth_rxseg_capa
     [NativeTypeName("uint32_t : 1")]
     public uint multi_pools
     {
-        readonly get => (_bitfield_0 >> 0) & 0x1U;
-        set => _bitfield_0 = (_bitfield_0 & ~(0x1U << 0)) | ((value & 0x1U) << 0);
+        readonly get => _bitfield_0 & 0x1U;
+        set => _bitfield_0 = (_bitfield_0 & ~0x1U) | (value & 0x1U);
     }
 
     /// <summary>Bits 1..1 of <see cref="_bitfield_0"/>.</summary>

@@ -30,8 +30,8 @@ public unsafe partial struct rte_eth_txmode
     [NativeTypeName("uint8_t : 1")]
     public byte hw_vlan_reject_tagged
     {
-        readonly get => (byte)((_bitfield_18 >> 0) & 0x1);
-        set => _bitfield_18 = (byte)((_bitfield_18 & ~(0x1 << 0)) | ((value & 0x1) << 0));
+        readonly get => (byte)(_bitfield_18 & 0x1);
+        set => _bitfield_18 = (byte)((_bitfield_18 & ~0x1) | (value & 0x1));
     }
 
     /// <summary>Bits 1..1 of <see cref="_bitfield_18"/>.</summary>

@@ -22,8 +22,8 @@ public unsafe partial struct rte_ipv4_hdr
     [NativeTypeName("uint8_t : 4")]
     public byte ihl
     {
-        readonly get => (byte)((_bitfield_0 >> 0) & 0xF);
-        set => _bitfield_0 = (byte)((_bitfield_0 & ~(0xF << 0)) | ((value & 0xF) << 0));
+        readonly get => (byte)(_bitfield_0 & 0xF);
+        set => _bitfield_0 = (byte)((_bitfield_0 & ~0xF) | (value & 0xF));
     }
 
     /// <summary>Bits 4..7 of <see cref="_bitfield_0"/>.</summary>

@@ -51,8 +51,8 @@ public unsafe partial struct rte_mbuf
     [NativeTypeName("uint8_t : 4")]
     public byte l2_type
     {
-        readonly get => (byte)((_bitfield_32 >> 0) & 0xF);
-        set => _bitfield_32 = (byte)((_bitfield_32 & ~(0xF << 0)) | ((value & 0xF) << 0));
+        readonly get => (byte)(_bitfield_32 & 0xF);
+        set => _bitfield_32 = (byte)((_bitfield_32 & ~0xF) | (value & 0xF));
     }
 
     /// <summary>Bits 4..7 of <see cref="_bitfield_32"/>.</summary>
@@ -70,8 +70,8 @@ public unsafe partial struct rte_mbuf
     [NativeTypeName("uint8_t : 4")]
     public byte l4_type
     {
-        readonly get => (byte)((_bitfield_33 >> 0) & 0xF);
-        set => _bitfield_33 = (byte)((_bitfield_33 & ~(0xF << 0)) | ((value & 0xF) << 0));
+        readonly get => (byte)(_bitfield_33 & 0xF);
+        set => _bitfield_33 = (byte)((_bitfield_33 & ~0xF) | (value & 0xF));
     }
 
     /// <summary>Bits 4..7 of <see cref="_bitfield_33"/>.</summary>
@@ -93,8 +93,8 @@ public unsafe partial struct rte_mbuf
     [NativeTypeName("uint8_t : 4")]
     public byte inner_l2_type
     {
-        readonly get => (byte)((_bitfield_34 >> 0) & 0xF);
-        set => _bitfield_34 = (byte)((_bitfield_34 & ~(0xF << 0)) | ((value & 0xF) << 0));
+        readonly get => (byte)(_bitfield_34 & 0xF);
+        set => _bitfield_34 = (byte)((_bitfield_34 & ~0xF) | (value & 0xF));
     }
 
     /// <summary>Bits 4..7 of <see cref="_bitfield_34"/>.</summary>
@@ -112,8 +112,8 @@ public unsafe partial struct rte_mbuf
     [NativeTypeName("uint8_t : 4")]
     public byte inner_l4_type
     {
-        readonly get => (byte)((_bitfield_35 >> 0) & 0xF);
-        set => _bitfield_35 = (byte)((_bitfield_35 & ~(0xF << 0)) | ((value & 0xF) << 0));
+        readonly get => (byte)(_bitfield_35 & 0xF);
+        set => _bitfield_35 = (byte)((_bitfield_35 & ~0xF) | (value & 0xF));
     }
 
     [FieldOffset(36)]
@@ -158,8 +158,8 @@ public unsafe partial struct rte_mbuf
     [NativeTypeName("uint64_t : 7")]
     public ulong l2_len
     {
-        readonly get => (_bitfield_72 >> 0) & 0x7FUL;
-        set => _bitfield_72 = (_bitfield_72 & ~(0x7FUL << 0)) | ((value & 0x7FUL) << 0);
+        readonly get => _bitfield_72 & 0x7FUL;
+        set => _bitfield_72 = (_bitfield_72 & ~0x7FUL) | (value & 0x7FUL);
     }
 
     /// <summary>Bits 7..15 of <see cref="_bitfield_72"/>.</summary>
