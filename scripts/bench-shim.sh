@@ -31,11 +31,13 @@ run() { # impl prefix -> ns_per_burst
     fi
     rm -rf "/var/run/dpdk/$2"
     grep -o 'ns_per_empty_shim_call=[0-9.]*' <<<"$out" | cut -d= -f2 >>"$calls_file" || true
+    grep -o 'ns_per_transitioning_shim_call=[0-9.]*' <<<"$out" | cut -d= -f2 >>"$transitions_file" || true
     grep -o 'ns_per_burst=[0-9.]*' <<<"$out" | cut -d= -f2
 }
 
 calls_file=$(mktemp)
-trap 'rm -f "$calls_file"' EXIT
+transitions_file=$(mktemp)
+trap 'rm -f "$calls_file" "$transitions_file"' EXIT
 c=() cs=()
 for ((i = 1; i <= rounds; i++)); do
     c+=("$(run c "sx-bench-c-$$-$i")")
@@ -56,4 +58,5 @@ awk -v c="$mc" -v cs="$mcs" 'BEGIN {
 awk -v c="$minc" -v cs="$mincs" 'BEGIN {
     printf "minimum: c-inline %.1f ns/burst, csharp-shim %.1f ns/burst, ratio %.3f, shim call cost %.1f ns/burst (%.2f ns/packet)\n",
            c, cs, cs / c, cs - c, (cs - c) / 32 }'
-echo "median empty shim call (sx_lcore_id, [SuppressGCTransition]): $(median $(cat "$calls_file")) ns"
+echo "median empty shim call (sx_lcore_id): $(median $(cat "$calls_file")) ns with [SuppressGCTransition]," \
+     "$(median $(cat "$transitions_file")) ns without"
