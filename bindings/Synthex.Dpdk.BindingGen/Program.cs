@@ -91,16 +91,21 @@ static unsafe BindingModel Parse(List<string> clangArgs, string source, Func<nin
         try
         {
             var errors = 0;
+            var missingFile = false;
             for (uint i = 0; i < clang_getNumDiagnostics(tu); i++)
             {
                 var d = clang_getDiagnostic(tu, i);
                 if (clang_getDiagnosticSeverity(d) >= 3)
                     errors++;
-                Console.Error.WriteLine(Take(clang_formatDiagnostic(d, clang_defaultDiagnosticDisplayOptions())));
+                var text = Take(clang_formatDiagnostic(d, clang_defaultDiagnosticDisplayOptions()));
+                missingFile |= text.Contains("file not found", StringComparison.Ordinal);
+                Console.Error.WriteLine(text);
                 clang_disposeDiagnostic(d);
             }
             if (errors > 0)
-                throw new InvalidOperationException($"{errors} error(s) parsing the DPDK headers (see above)");
+                throw new InvalidOperationException($"{errors} error(s) parsing the DPDK headers (see above)" + (missingFile
+                    ? ". A missing stddef.h or *intrin.h means clang's own headers are absent: install libclang-common-14-dev"
+                    : ""));
             return collect(tu);
         }
         finally
