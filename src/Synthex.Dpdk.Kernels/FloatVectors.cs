@@ -25,6 +25,8 @@ internal interface IF32<TV> where TV : struct
     static abstract TV Fma(TV a, TV b, TV c);
     /// <summary>Zeroes the first Count − <paramref name="keep"/> lanes (for the overlapping last load).</summary>
     static abstract TV KeepLast(TV v, nuint keep);
+    /// <summary>Keeps the first <paramref name="keep"/> lanes, zeroes the rest (for the aligning head).</summary>
+    static abstract TV KeepFirst(TV v, nuint keep);
     /// <summary>Horizontal sum by halving: log2(Count) additions deep.</summary>
     static abstract float Sum(TV v);
     static abstract bool AnyGreaterThan(TV v, TV threshold);
@@ -42,6 +44,9 @@ internal readonly struct V512 : IF32<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Div(Vector512<float> a, Vector512<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> KeepFirst(Vector512<float> v, nuint keep) =>
+        v & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)keep)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> KeepLast(Vector512<float> v, nuint keep) =>
         v & Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(16 - (int)keep)).AsSingle();
@@ -62,6 +67,9 @@ internal readonly struct V256 : IF32<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Div(Vector256<float> a, Vector256<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> KeepFirst(Vector256<float> v, nuint keep) =>
+        v & Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)keep)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> KeepLast(Vector256<float> v, nuint keep) =>
         v & Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(8 - (int)keep)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => V128.Sum(v.GetLower() + v.GetUpper());
@@ -80,6 +88,9 @@ internal readonly struct V128 : IF32<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Mul(Vector128<float> a, Vector128<float> b) => a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Div(Vector128<float> a, Vector128<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Fma(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> KeepFirst(Vector128<float> v, nuint keep) =>
+        v & Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)keep)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> KeepLast(Vector128<float> v, nuint keep) =>
         v & Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(4 - (int)keep)).AsSingle();

