@@ -123,6 +123,12 @@ internal sealed class Collector
                 _options.SuppressGcTransition.Contains(name)));
         }
         model.ShimFunctions.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+
+        // A typo here would silently leave a hot call transitioning: refuse it.
+        var bound = model.ShimFunctions.Select(f => f.Name).Concat(model.Functions.Select(f => f.CName)).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _options.SuppressGcTransition.Order(StringComparer.Ordinal))
+            if (!bound.Contains(name))
+                throw new InvalidOperationException($"--suppress-gc-transition {name}: no bound function or shim export has that name");
         return model;
     }
 
