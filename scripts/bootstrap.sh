@@ -27,7 +27,7 @@ done
 log() { printf '[bootstrap] %s\n' "$*"; }
 
 # ---- 1. packages ---------------------------------------------------------------------------
-packages=(libdpdk-dev dpdk-dev pkg-config build-essential libclang1-14 tshark sockperf
+packages=(libdpdk-dev dpdk-dev pkg-config build-essential libclang1-14 libclang-common-14-dev tshark sockperf
     iproute2 util-linux procps)
 missing=()
 for p in "${packages[@]}"; do
