@@ -24,9 +24,9 @@ internal sealed class SynthexRun : IDisposable
     /// <summary>A file prefix no other DPDK process uses (tests run in parallel with their peers).</summary>
     public static string UniquePrefix() => $"sxt{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 
-    /// <summary>EAL arguments for virtual devices without hugepages: 2 lcores, no PCI scan, no shared files.</summary>
+    /// <summary>EAL arguments for virtual devices without hugepages: 2 lcores, 256 MiB of ordinary memory (the default 64 MiB is too little for two workers' pools), no PCI scan, no shared files.</summary>
     public static List<string> NoHugeEal(string prefix)
-        => ["-l", "0,1", "--no-huge", "--no-shconf", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error"];
+        => ["-l", "0,1", "--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error"];
 
     public static SynthexRun Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {

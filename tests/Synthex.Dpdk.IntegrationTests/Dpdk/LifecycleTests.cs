@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Synthex.Dpdk.IntegrationTests.Dpdk;
+
+/// <summary>
+/// The appliance's life on the DPDK path: stops on SIGINT/SIGTERM within a second with the
+/// report written and every mbuf back in its pool, leaves no hugepage files, runs several
+/// workers over RSS queues, and fails with the promised exit codes and messages.
+/// </summary>
+[Collection(nameof(DpdkCollection))]
+public partial class LifecycleTests
+{
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    private const int SIGINT = 2, SIGTERM = 15;
+
+    /// <summary>Hugepages when the machine has them free (as CI does after hugepages-setup.sh), in memory so no file is left.</summary>
+    private static List<string> HugepageEal(string prefix)
+    {
+        long free = long.Parse(File.ReadAllText("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages").Trim());
+        Assert.True(free >= 64, $"only {free} free 2 MiB hugepages: run ./hugepages-setup.sh (scripts/bootstrap.sh does) before the integration tests");
+        return ["-l", "0,1", "--in-memory", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error"];
+    }
+
+    [Theory]
+    [InlineData(SIGINT, "SIGINT")]
+    [InlineData(SIGTERM, "SIGTERM")]
+    public void Signal_stops_within_a_second_with_report_and_mbufs_back(int signal, string name)
+    {
+        string prefix = SynthexRun.UniquePrefix();
+        string report = Path.Combine(Path.GetTempPath(), $"{prefix}.json");
+        using var run = SynthexRun.Start(["run", "--app", "forward", "--mode", "macswap", "--stats-interval", "0.2", "--stats-json", report, "--",
+            .. HugepageEal(prefix), "--vdev", "net_null0", "--vdev", "net_null1"]);
+        Assert.True(run.WaitFor("Mpps", TimeSpan.FromSeconds(30)), run.Output); // a live line: packets are flowing
+
+        var sw = Stopwatch.StartNew();
+        Assert.Equal(0, kill(run.Pid, signal));
+        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(5)), run.Output);
+        sw.Stop();
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"exit took {sw.Elapsed.TotalMilliseconds:F0} ms\n{run.Output}");
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("back in their pool", run.Stderr);
+
+        var json = SynthexRun.Report(report);
+        Assert.Equal(name, json.GetProperty("stop_cause").GetString());
+        var totals = json.GetProperty("totals");
+        Assert.True(totals.GetProperty("rx_packets").GetInt64() > 100_000, run.Output);
+        Assert.True(totals.GetProperty("accounted").GetBoolean());
+        Assert.Equal(0, json.GetProperty("gc").GetProperty("collections").GetInt64());
+        Assert.Equal(0, json.GetProperty("lcores")[0].GetProperty("allocated_bytes").GetInt64());
+        Assert.Empty(Directory.GetFiles("/dev/hugepages", prefix + "*"));
+        File.Delete(report);
+    }
+
+    [Fact]
+    public void Two_workers_share_rss_queues_and_account_for_every_packet()
+    {
+        // Three lcores on two CPUs: the main lcore and two workers (functional, not a speed test).
+        string report = Path.Combine(Path.GetTempPath(), $"{SynthexRun.UniquePrefix()}.json");
+        var eal = SynthexRun.NoHugeEal(SynthexRun.UniquePrefix());
+        eal[0] = "--lcores";
+        eal[1] = "0@0,1@1,2@0";
+        using var run = SynthexRun.Run(["run", "--mode", "io", "--rx-queues", "2", "--duration", "1", "--stats-interval", "0", "--stats-json", report, "--",
+            .. eal, "--vdev", "net_null0", "--vdev", "net_null1"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var json = SynthexRun.Report(report);
+        var lcores = json.GetProperty("lcores");
+        Assert.Equal(2, lcores.GetArrayLength());
+        foreach (var l in lcores.EnumerateArray()) Assert.True(l.GetProperty("rx_packets").GetInt64() > 0, run.Output);
+        Assert.True(json.GetProperty("totals").GetProperty("accounted").GetBoolean());
+        File.Delete(report);
+    }
+
+    public static TheoryData<string[], int, string> Failures() => new()
+    {
+        { ["run", "--burst", "0"], 2, "burst: 0 (from --burst) is out of range; allowed 1..512" },
+        { ["run", "--mode", "warp"], 2, "unknown mode 'warp' for app 'forward'; allowed: io, macswap, l2fwd" },
+        { ["run", "--no-such-option"], 2, "no-such-option" },
+        { ["run", "--app", "forward", "--backend", "socket"], 2, "app 'forward' needs L2 frames but backend 'socket' gives UDP datagrams" },
+        { ["run", "--backend", "dpdk", "--", "--no-such-eal-option"], 3, "rte_eal_init failed" },
+        { ["run", "--backend", "dpdk", "--", "-l", "0,1", "--no-huge", "--no-shconf", "--no-pci", "--log-level=lib.eal:error"], 3, "EAL found no port" },
+        { ["run", "--backend", "dpdk", "--", "-l", "0", "--no-huge", "--no-shconf", "--no-pci", "--vdev", "net_null0"], 2, "give at least two lcores, e.g. -l 0,1" },
+        { ["run", "--backend", "dpdk", "--mode", "io", "--", "-l", "0,1", "--no-huge", "--no-shconf", "--no-pci", "--vdev", "net_null0", "--vdev", "net_null1", "--vdev", "net_null2"], 2, "3 ports cannot be paired" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void Bad_usage_exits_2_and_bad_environment_exits_3_with_the_promised_message(string[] args, int code, string message)
+    {
+        // Each EAL run gets its own prefix (added by synthex when none is given).
+        using var run = SynthexRun.Run(args);
+        Assert.True(run.ExitCode == code, $"expected exit {code}, got {run.ExitCode}\n{run.Output}");
+        Assert.Contains(message, run.Stderr);
+    }
+
+    [Fact]
+    public void Bad_value_in_the_config_file_or_environment_names_the_key()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"{SynthexRun.UniquePrefix()}.json");
+        File.WriteAllText(file, """{ "app": "forward", "stats-intervall": 2 }""");
+        using (var run = SynthexRun.Run(["run", "--config", file]))
+        {
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("stats-intervall: unknown key", run.Stderr);
+        }
+        File.WriteAllText(file, """{ "burst": 64, "rx-queues": 99 }""");
+        using (var run = SynthexRun.Run(["run", "--config", file]))
+        {
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains($"rx-queues: 99 (in {file}) is out of range; allowed 1..16", run.Stderr);
+        }
+        using (var run = SynthexRun.Start(["run"], new Dictionary<string, string> { ["SYNTHEX_STATS_INTERVAL"] = "soon" }))
+        {
+            Assert.True(run.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("stats-interval: 'soon' (from SYNTHEX_STATS_INTERVAL) is not a number of seconds", run.Stderr);
+        }
+        File.Delete(file);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Synthex.Dpdk.IntegrationTests.Dpdk;
+
+/// <summary>
+/// A real peer: <c>dpdk-testpmd</c> on the other end of a memif link. synthex is the memif
+/// server; testpmd connects, sends a first burst (<c>--tx-first</c>) and forwards whatever comes
+/// back (io mode), so packets circulate between the two and testpmd counts what synthex returned.
+/// </summary>
+[Collection(nameof(DpdkCollection))]
+public partial class TestpmdPeerTests
+{
+    [Theory]
+    [InlineData("reflect", null)]
+    [InlineData("forward", "macswap")]
+    public async Task Testpmd_gets_back_what_synthex_returns(string app, string? mode)
+    {
+        string prefix = SynthexRun.UniquePrefix();
+        string socket = Path.Combine(Path.GetTempPath(), $"{prefix}.memif");
+        string report = Path.Combine(Path.GetTempPath(), $"{prefix}.json");
+        // memif needs DPDK's multi-process channel: hugepages with a file prefix, not --in-memory.
+        using var synthex = SynthexRun.Start(["run", "--app", app, .. (mode is null ? Array.Empty<string>() : ["--mode", mode]),
+            "--duration", "6", "--stats-interval", "1", "--stats-json", report, "--",
+            "-l", "0,1", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error", "--vdev", $"net_memif0,role=server,socket={socket}"]);
+        Assert.True(synthex.WaitFor("synthex: running", TimeSpan.FromSeconds(30)), synthex.Output);
+
+        var psi = new ProcessStartInfo("dpdk-testpmd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-l", "0,1", "--no-pci", "--file-prefix", prefix + "-peer", "--log-level=lib.eal:error",
+                                  "--vdev", $"net_memif0,role=client,socket={socket}", "--",
+                                  "--forward-mode=io", "--tx-first", "--stats-period", "1", "--auto-start", "--total-num-mbufs", "8192" })
+            psi.ArgumentList.Add(a);
+        using var testpmd = Process.Start(psi)!;
+        var output = testpmd.StandardOutput.ReadToEndAsync();
+        var errors = testpmd.StandardError.ReadToEndAsync();
+        await Task.Delay(2500);
+        _ = kill(testpmd.Id, 2); // SIGINT: testpmd stops forwarding and prints its totals
+        Assert.True(testpmd.WaitForExit(TimeSpan.FromSeconds(20)), "testpmd did not stop");
+        string text = await output + await errors;
+        var rx = AccumulatedRx().Match(text);
+        Assert.True(rx.Success, text);
+        long testpmdRx = long.Parse(rx.Groups[1].Value);
+
+        Assert.True(synthex.WaitForExit(TimeSpan.FromSeconds(30)), synthex.Output);
+        Assert.True(synthex.ExitCode == 0, synthex.Output);
+        var totals = SynthexRun.Report(report).GetProperty("totals");
+        long synthexTx = totals.GetProperty("tx_packets").GetInt64();
+        Assert.True(testpmdRx > 0, $"testpmd received nothing\n{text}\n{synthex.Output}");
+        // testpmd stops with up to a burst or two still on the wire or in synthex's queues.
+        Assert.InRange(testpmdRx, synthexTx - 64, synthexTx);
+        Assert.Equal(totals.GetProperty("rx_packets").GetInt64(), synthexTx); // reflect and macswap answer everything testpmd sends
+        File.Delete(report);
+    }
+
+    [GeneratedRegex(@"Accumulated forward statistics for all ports\+*\s+RX-packets:\s+(\d+)")]
+    private static partial Regex AccumulatedRx();
+
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    private static partial int kill(int pid, int signal);
+}
