@@ -21,6 +21,10 @@ namespace Synthex.Dpdk.Kernels;
 /// |d̂ − d| ≤ γ(Depth + 1) · Σ|aᵢbᵢ| + n·2⁻¹⁴⁹ for <see cref="Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>
 /// (one more rounding for the product when not fused, and the underflow of subnormal products).
 /// The tests assert exactly these bounds on every path against an f64 reference.</para>
+/// <para>Because the head depends on where the first operand lies modulo the vector size, the same
+/// values at two addresses may round differently in the last bits (always within the bound), as
+/// with TensorPrimitives, which aligns the same way. Consensus and similarity scores do not align,
+/// so they are reproducible bit for bit.</para>
 /// <para>NaN in, NaN out; an infinity propagates as IEEE addition does. Sums whose partial results
 /// leave the f32 range overflow to ±∞ (or NaN when both signs overflow), as any f32 summation does.</para>
 /// </remarks>
