@@ -129,10 +129,6 @@ internal sealed unsafe class DpdkBackend : IBackend
         // Final numbers while the ports are still configured, then stop them: their rings give the mbufs back.
         _finalStats = _ports.Select(p => p.ReadStats(extended: true)).ToArray();
         foreach (var port in _ports) port.Stop();
-        long inUse = _pools.InUse();
-        Console.Error.WriteLine(inUse == 0
-            ? $"synthex: mbufs: all {_pools.Capacity()} back in their pool"
-            : $"synthex: mbufs: {inUse} of {_pools.Capacity()} still in use after stop");
         if (failures.Count > 0) throw new AggregateException("worker failed", failures);
     }
 
@@ -145,6 +141,11 @@ internal sealed unsafe class DpdkBackend : IBackend
         {
             foreach (var worker in _workers) worker.Dispose();
             foreach (var port in _ports) port.Dispose();
+            // Closed ports have released every queue (net_pcap's infinite_rx keeps its copies until then).
+            long inUse = _pools.InUse();
+            Console.Error.WriteLine(inUse == 0
+                ? $"synthex: mbufs: all {_pools.Capacity()} back in their pool"
+                : $"synthex: mbufs: {inUse} of {_pools.Capacity()} still in use after the ports closed");
             _pools.Dispose();
             _eal.Dispose();
             _stop.Dispose();
