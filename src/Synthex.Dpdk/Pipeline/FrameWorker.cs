@@ -47,7 +47,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     private struct TxBuffer
     {
         public nint* Slots;     // null: this worker has no TX queue on the port
-        public int* Lengths;    // packet lengths, for tx_bytes of what was actually sent
+        public long Bytes;      // bytes of the packets in Slots, for tx_bytes of what is actually sent
         public int Count;
         public ushort Queue;
     }
@@ -71,7 +71,6 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         foreach (var (port, queue) in txQueues)
         {
             _tx[port].Slots = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
-            _tx[port].Lengths = (int*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(int)), 64);
             _tx[port].Queue = queue;
         }
     }
@@ -114,41 +113,99 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
     private void ProcessBurst(RxQueueRef from, int n)
     {
+        if (!ReadsFrames)
+        {
+            ProcessOpaqueBurst(from, n);
+            return;
+        }
+
         nint* packets = _packets;
         var meta = new FrameMeta(from.Port, from.Queue, 0);
         long rxBytes = 0;
         int dropped = 0;
 
-        if (ReadsFrames)
-            for (int i = 0; i < n && i < PrefetchAhead; i++) _io.Prefetch(packets[i]);
+        for (int i = 0; i < n && i < PrefetchAhead; i++) _io.Prefetch(packets[i]);
+        // Consecutive packets mostly share a fate (same output port): decode it and find the
+        // TX buffer only when it changes. A drop is never cached, so it never matches.
+        Fate cached = Fate.Drop(DropReason.None);
+        TxBuffer* tx = null;
+        ushort output = 0;
         for (int i = 0; i < n; i++)
         {
-            if (ReadsFrames && i + PrefetchAhead < n) _io.Prefetch(packets[i + PrefetchAhead]);
+            if (i + PrefetchAhead < n) _io.Prefetch(packets[i + PrefetchAhead]);
             nint packet = packets[i];
             Span<byte> frame = _io.Frame(packet, out int length, out bool chained);
             rxBytes += length;
             Fate fate = chained ? Fate.Drop(DropReason.MultiSegment) : _app.Process(frame, in meta);
 
-            ushort output = fate.Kind switch
+            if (fate != cached)
             {
-                FateKind.Forward => fate.Port,
-                FateKind.Reply => from.Port,
-                _ => ushort.MaxValue,
-            };
-            TxBuffer* tx = output < RunSettings.MaxPorts ? &_tx[output] : null;
-            if (tx is null || tx->Slots is null)
-            {
-                _counters.Drop(fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
-                _drops[dropped++] = packet;
-                continue;
+                if (fate.Kind == FateKind.Drop)
+                {
+                    _counters.Drop(fate.Reason);
+                    _drops[dropped++] = packet;
+                    continue;
+                }
+                output = fate.Kind == FateKind.Forward ? fate.Port : from.Port;
+                tx = output < RunSettings.MaxPorts ? &_tx[output] : null;
+                if (tx is null || tx->Slots is null)
+                {
+                    _counters.Drop(DropReason.NoRoute);
+                    _drops[dropped++] = packet;
+                    cached = Fate.Drop(DropReason.None);
+                    continue;
+                }
+                cached = fate;
             }
             tx->Slots[tx->Count] = packet;
-            tx->Lengths[tx->Count] = length;
+            tx->Bytes += length;
             if (++tx->Count == _burst) Flush(output, tx);
         }
 
         _counters.Rx(n, rxBytes);
         if (dropped != 0) _io.Free(_drops, dropped);
+    }
+
+    /// <summary>
+    /// The burst path of apps that never read frames (<see cref="IOpaqueFrameApp"/>): one fate
+    /// per burst, since it depends on the input port and queue only. Per packet, only its
+    /// length is read (from the mbuf's first cache line, which the PMD just wrote); a full
+    /// burst into an empty TX buffer is sent straight from the RX array, as testpmd's io mode
+    /// does. Chained mbufs go through whole: the PMD transmits chains.
+    /// </summary>
+    private void ProcessOpaqueBurst(RxQueueRef from, int n)
+    {
+        nint* packets = _packets;
+        long bytes = 0;
+        for (int i = 0; i < n; i++) bytes += _io.PacketLength(packets[i]);
+        _counters.Rx(n, bytes);
+
+        var meta = new FrameMeta(from.Port, from.Queue, 0);
+        Fate fate = _app.Process(default, in meta);
+        ushort output = fate.Kind switch
+        {
+            FateKind.Forward => fate.Port,
+            FateKind.Reply => from.Port,
+            _ => ushort.MaxValue,
+        };
+        TxBuffer* tx = output < RunSettings.MaxPorts ? &_tx[output] : null;
+        if (tx is null || tx->Slots is null)
+        {
+            _counters.Drop(fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute, n);
+            _io.Free(packets, n);
+            return;
+        }
+        if (tx->Count == 0 && n == _burst)
+        {
+            Send(output, tx->Queue, packets, n, bytes);
+            return;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            tx->Slots[tx->Count] = packets[i];
+            tx->Bytes += _io.PacketLength(packets[i]);
+            if (++tx->Count == _burst) Flush(output, tx);
+        }
     }
 
     public void Drain()
@@ -159,17 +216,26 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
     private void Flush(ushort port, TxBuffer* tx)
     {
-        int count = tx->Count;
-        int sent = _io.TxBurst(port, tx->Queue, tx->Slots, count);
-        long bytes = 0;
-        for (int i = 0; i < sent; i++) bytes += tx->Lengths[i];
-        _counters.Tx(sent, bytes);
+        Send(port, tx->Queue, tx->Slots, tx->Count, tx->Bytes);
+        tx->Count = 0;
+        tx->Bytes = 0;
+    }
+
+    /// <summary>
+    /// One <c>tx_burst</c>; what the queue refuses is freed in bulk and counted <c>tx_full</c>.
+    /// Sent bytes are the burst's bytes less those of the refused packets, which are still ours
+    /// to read (the sent ones may already be freed by the PMD).
+    /// </summary>
+    private void Send(ushort port, ushort queue, nint* packets, int count, long bytes)
+    {
+        int sent = _io.TxBurst(port, queue, packets, count);
         if (sent < count)
         {
-            _io.Free(tx->Slots + sent, count - sent);
+            for (int i = sent; i < count; i++) bytes -= _io.PacketLength(packets[i]);
+            _io.Free(packets + sent, count - sent);
             _counters.Drop(DropReason.TxFull, count - sent);
         }
-        tx->Count = 0;
+        _counters.Tx(sent, bytes);
     }
 
     public void Dispose()
@@ -179,7 +245,6 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         for (int port = 0; port < RunSettings.MaxPorts; port++)
         {
             NativeMemory.AlignedFree(_tx[port].Slots);
-            NativeMemory.AlignedFree(_tx[port].Lengths);
         }
         NativeMemory.AlignedFree(_tx);
         NativeMemory.AlignedFree(_packets);

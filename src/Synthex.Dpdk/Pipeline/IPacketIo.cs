@@ -27,6 +27,9 @@ public unsafe interface IPacketIo
     /// </summary>
     Span<byte> Frame(nint packet, out int packetLength, out bool chained);
 
+    /// <summary>The packet's total length (all segments); a load or two.</summary>
+    int PacketLength(nint packet);
+
     /// <summary>Hints the CPU to fetch the packet's data (a packet or two ahead of processing).</summary>
     void Prefetch(nint packet);
 

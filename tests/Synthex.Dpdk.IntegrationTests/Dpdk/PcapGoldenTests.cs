@@ -63,7 +63,8 @@ public class PcapGoldenTests
         byte[]? portMac = mode == "l2fwd" ? PortMac(run.Stderr) : null;
         foreach (var c in inputs)
         {
-            string? drop = c.Jumbo ? "multi_segment"
+            // io never reads frames, so it forwards a chained mbuf whole; the others drop it.
+            string? drop = c.Jumbo && mode != "io" ? "multi_segment"
                 : mode == "reflect" ? c.ReflectDrop
                 : mode != "io" && c.Runt ? "runt"
                 : null;

@@ -19,6 +19,7 @@ public readonly unsafe struct MemoryIo(MemoryNetwork network) : IPacketIo
         return frame;
     }
 
+    public int PacketLength(nint packet) => MemoryNetwork.FrameOf(packet).Length;
     public void Prefetch(nint packet) { }
     public ulong Now() => (ulong)Stopwatch.GetTimestamp();
     public ulong TicksPerSecond => (ulong)Stopwatch.Frequency;

@@ -39,6 +39,9 @@ public readonly unsafe struct DpdkIo : IPacketIo
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int PacketLength(nint packet) => (int)((rte_mbuf*)packet)->pkt_len;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Prefetch(nint packet)
     {
         var m = (rte_mbuf*)packet;
