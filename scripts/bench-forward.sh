@@ -3,18 +3,21 @@
 #
 # Both run on --vdev net_null0 --vdev net_null1 with one forwarding lcore (-l 0,1: the main lcore
 # does control only), the same burst and the same memory (hugepages, --in-memory), one after the
-# other, for io and macswap at each burst size. testpmd's rate is the mean of its per-second
-# Rx-pps (summed over both ports, first second skipped); synthex's is rx_packets/elapsed_seconds
-# from its --stats-json report. Prints Mpps for both and the ratio.
+# other, for io and macswap at each burst size, ROUNDS times alternating (the machines are shared
+# VMs: a neighbour's build moves absolute rates by 2x between minutes, so only side-by-side
+# ratios mean anything). testpmd's rate is the mean of its per-second Rx-pps (summed over both
+# ports, first second skipped); synthex's is rx_packets/elapsed_seconds from its --stats-json
+# report. Prints every round, then the medians of Mpps and of the ratio.
 #
-# Usage: scripts/bench-forward.sh [SECONDS (default 5)] [BURSTS (default "32 64 128")] [MODES (default "io macswap")]
+# Usage: scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap")] [ROUNDS (default 3)]
 # Needs: a Release build (scripts/bootstrap.sh), dpdk-testpmd (Debian dpdk-dev), root, free hugepages.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-seconds=${1:-5}
+seconds=${1:-4}
 bursts=${2:-32 64 128}
 modes=${3:-io macswap}
+rounds=${4:-3}
 synthex=$root/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex
 [[ -x $synthex ]] || { echo "bench-forward.sh: build first (scripts/bootstrap.sh)" >&2; exit 3; }
 command -v dpdk-testpmd >/dev/null || { echo "bench-forward.sh: dpdk-testpmd missing (apt-get install dpdk-dev)" >&2; exit 3; }
@@ -49,12 +52,25 @@ synthex_mpps() { # mode burst
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?'); memory: ${memory[*]}; ${seconds}s per run"
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 printf '%-8s %5s %12s %12s %7s\n' mode burst testpmd_Mpps synthex_Mpps ratio
+summary=()
 for mode in $modes; do
     for burst in $bursts; do
-        t=$(testpmd_mpps "$mode" "$burst")
-        s=$(synthex_mpps "$mode" "$burst")
-        r=$(awk -v s="$s" -v t="$t" 'BEGIN { if (t > 0) printf "%.3f", s / t; else print "nan" }')
-        printf '%-8s %5s %12s %12s %7s\n' "$mode" "$burst" "$t" "$s" "$r"
+        ts=() ss=() rs=()
+        for ((round = 1; round <= rounds; round++)); do
+            t=$(testpmd_mpps "$mode" "$burst")
+            s=$(synthex_mpps "$mode" "$burst")
+            r=$(awk -v s="$s" -v t="$t" 'BEGIN { if (t > 0) printf "%.3f", s / t; else print "nan" }')
+            printf '%-8s %5s %12s %12s %7s   (round %d)\n' "$mode" "$burst" "$t" "$s" "$r" "$round"
+            ts+=("$t") ss+=("$s") rs+=("$r")
+        done
+        summary+=("$(printf '%-8s %5s %12s %12s %7s' "$mode" "$burst" \
+            "$(printf '%s\n' "${ts[@]}" | median)" "$(printf '%s\n' "${ss[@]}" | median)" "$(printf '%s\n' "${rs[@]}" | median)")")
     done
 done
+echo
+echo "medians of $rounds rounds:"
+printf '%-8s %5s %12s %12s %7s\n' mode burst testpmd_Mpps synthex_Mpps ratio
+printf '%s\n' "${summary[@]}"

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Runtime;
+using Synthex.Dpdk.Telemetry;
+
+namespace Synthex.Dpdk.Tests.Telemetry;
+
+public class RunReportTests
+{
+    [Fact]
+    public void Json_has_the_fields_design_md_promises_and_accounts_for_every_packet()
+    {
+        var a = new WorkerCounters(1);
+        var b = new WorkerCounters(2);
+        a.Poll(32); a.Rx(32, 2048); a.Tx(30, 1920); a.Drop(DropReason.TxFull, 2);
+        b.Poll(0); b.Poll(4); b.Rx(4, 256); b.Tx(3, 192); b.Drop(DropReason.NotIp);
+        var ports = new[] { new PortStats(0, "net_null0", 36, 33, 0, 0, 0, 0, 0, 0) };
+        var report = new RunReport
+        {
+            App = "forward", Mode = "io", Backend = "dpdk", ElapsedSeconds = 2.5,
+            Final = StatsSnapshot.Capture([a, b], ports), GcCollections = 0, GcAllocatedBytes = 123,
+        };
+        using var stream = new MemoryStream();
+        report.WriteJson(stream);
+        var json = JsonDocument.Parse(stream.ToArray()).RootElement;
+
+        Assert.Equal("forward", json.GetProperty("app").GetString());
+        Assert.Equal("io", json.GetProperty("mode").GetString());
+        Assert.Equal("dpdk", json.GetProperty("backend").GetString());
+        Assert.Equal(2.5, json.GetProperty("elapsed_seconds").GetDouble());
+        var totals = json.GetProperty("totals");
+        Assert.Equal(36, totals.GetProperty("rx_packets").GetInt64());
+        Assert.Equal(2304, totals.GetProperty("rx_bytes").GetInt64());
+        Assert.Equal(33, totals.GetProperty("tx_packets").GetInt64());
+        Assert.Equal(2112, totals.GetProperty("tx_bytes").GetInt64());
+        Assert.Equal(3, totals.GetProperty("dropped").GetInt64());
+        Assert.Equal(2, totals.GetProperty("drops").GetProperty("tx_full").GetInt64());
+        Assert.Equal(1, totals.GetProperty("drops").GetProperty("not_ip").GetInt64());
+        Assert.True(totals.GetProperty("accounted").GetBoolean());
+        var port = json.GetProperty("ports")[0];
+        Assert.Equal("net_null0", port.GetProperty("name").GetString());
+        Assert.Equal(36, port.GetProperty("rx_packets").GetInt64());
+        var lcore = json.GetProperty("lcores")[1];
+        Assert.Equal(2, lcore.GetProperty("id").GetInt32());
+        Assert.Equal(2, lcore.GetProperty("polls").GetInt64());
+        Assert.Equal(1, lcore.GetProperty("empty_polls").GetInt64());
+        Assert.Equal(1, lcore.GetProperty("bursts").GetProperty("4-7").GetInt64());
+        Assert.Equal(0, json.GetProperty("gc").GetProperty("collections").GetInt64());
+        Assert.Equal(123, json.GetProperty("gc").GetProperty("allocated_bytes").GetInt64());
+    }
+
+    [Fact]
+    public void Live_line_shows_rates_per_port_and_drops()
+    {
+        var w = new WorkerCounters(1);
+        var before = StatsSnapshot.Capture([w], [new PortStats(0, "p", 0, 0, 0, 0, 0, 0, 0, 0)]);
+        w.Rx(1_000_000, 64_000_000); w.Tx(999_000, 63_936_000); w.Drop(DropReason.TxFull, 1000);
+        Thread.Sleep(10);
+        var after = StatsSnapshot.Capture([w], [new PortStats(0, "p", 1_000_000, 999_000, 0, 0, 5, 0, 0, 0)]);
+        var line = LiveLine.Format(before, after, 1.0);
+        Assert.Contains("rx ", line);
+        Assert.Contains("Mpps", line);
+        Assert.Contains("Gbps", line);
+        Assert.Contains("drops ", line);
+        Assert.Contains("p0 rx", line);
+        Assert.Contains("lost", line);
+    }
+}
