@@ -47,6 +47,8 @@ internal static class SettingsBinder
             (s, v, src) => s with { PortMap = v, Topology = s.Topology == PortTopology.Auto ? PortTopology.Map : s.Topology }),
         new("peer-macs", "PORT=MAC,...", "l2fwd destination MAC per output port (default 02:00:00:00:00:<port>)",
             (s, v, src) => s with { PeerMacs = v }),
+        new("ports", "NAME|ID,...", "DPDK ports to use, by name or id, e.g. net_null0,0000:03:00.0 (default: every port EAL found)",
+            (s, v, src) => s with { Ports = v }),
         new("promiscuous", "BOOL", "put DPDK ports in promiscuous mode (default true)",
             (s, v, src) => s with { Promiscuous = Bool("promiscuous", v, src) }),
         new("rx-queues", "N", "RX queues per port, spread by RSS, 1..16 (default 1)",

@@ -44,7 +44,35 @@ public sealed class DpdkBackendProvider : IBackendProvider
             whyNot = "EAL found no port: add a virtual device (--vdev net_null0) or bind a NIC to vfio-pci (dpdk-devbind.py) and pass -a PCI_ADDRESS";
             return null;
         }
+        if (settings.Ports is { } wanted)
+        {
+            try
+            {
+                ports = Select(ports, wanted);
+            }
+            catch
+            {
+                foreach (var p in ports) p.Dispose();
+                eal.Dispose();
+                throw;
+            }
+        }
         whyNot = "";
         return new DpdkBackend(eal, ports);
+    }
+
+    /// <summary>The ports named in <c>--ports</c> (by device name or port id), in that order; the others are closed.</summary>
+    private static List<DpdkPort> Select(List<DpdkPort> found, string wanted)
+    {
+        var chosen = new List<DpdkPort>();
+        foreach (var item in RunSettings.ParsePorts(wanted))
+        {
+            var port = found.Find(p => p.Name == item || p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == item)
+                ?? throw new ConfigurationException("ports",
+                    $"no port '{item}'; EAL found: {string.Join(", ", found.Select(p => $"{p.Id}={p.Name}"))}");
+            if (!chosen.Contains(port)) chosen.Add(port);
+        }
+        foreach (var p in found.Except(chosen)) p.Dispose();
+        return chosen;
     }
 }

@@ -67,6 +67,12 @@ public sealed record RunSettings
     /// </summary>
     public string? PeerMacs { get; init; }
 
+    /// <summary>
+    /// DPDK ports to use, by name or id (<c>"net_null0,0000:03:00.0"</c> or <c>"0,1"</c>), in
+    /// this order; null: every port EAL found, in port-id order.
+    /// </summary>
+    public string? Ports { get; init; }
+
     /// <summary>Put ports in promiscuous mode.</summary>
     public bool Promiscuous { get; init; } = true;
 
@@ -113,6 +119,8 @@ public sealed record RunSettings
             throw new ConfigurationException("port-map", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
         if (PortMap is not null) _ = ParsePortMap(PortMap);
         if (PeerMacs is not null) _ = ParsePeerMacs(PeerMacs);
+        if (Ports is not null && ParsePorts(Ports).Count == 0)
+            throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
     }
 
     /// <summary>Parses <c>"0:1,1:0"</c> into (input, output) pairs.</summary>
@@ -147,6 +155,10 @@ public sealed record RunSettings
         }
         return pairs;
     }
+
+    /// <summary>Splits a port list (<c>"net_null0, 1"</c>) into names and ids.</summary>
+    public static IReadOnlyList<string> ParsePorts(string text)
+        => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Splits <c>ADDR:PORT</c> (IPv6 in brackets).</summary>
     public static bool TryParseListen(string text, out System.Net.IPAddress address, out int port)

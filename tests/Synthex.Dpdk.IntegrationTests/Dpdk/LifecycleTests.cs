@@ -83,6 +83,7 @@ public partial class LifecycleTests
         { ["run", "--backend", "dpdk", "--", "-l", "0,1", "--no-huge", "--no-shconf", "--no-pci", "--log-level=lib.eal:error"], 3, "EAL found no port" },
         { ["run", "--backend", "dpdk", "--", "-l", "0", "--no-huge", "--no-shconf", "--no-pci", "--vdev", "net_null0"], 2, "give at least two lcores, e.g. -l 0,1" },
         { ["run", "--backend", "dpdk", "--mode", "io", "--", "-l", "0,1", "--no-huge", "--no-shconf", "--no-pci", "--vdev", "net_null0", "--vdev", "net_null1", "--vdev", "net_null2"], 2, "3 ports cannot be paired" },
+        { ["run", "--backend", "dpdk", "--ports", "net_null9", "--", "-l", "0,1", "--no-huge", "--no-shconf", "--no-pci", "--vdev", "net_null0"], 2, "ports: no port 'net_null9'; EAL found: 0=net_null0" },
     };
 
     [Theory]
@@ -93,6 +94,32 @@ public partial class LifecycleTests
         using var run = SynthexRun.Run(args);
         Assert.True(run.ExitCode == code, $"expected exit {code}, got {run.ExitCode}\n{run.Output}");
         Assert.Contains(message, run.Stderr);
+    }
+
+    [Fact]
+    public void Ports_are_chosen_by_name_and_id()
+    {
+        string report = Path.Combine(Path.GetTempPath(), $"{SynthexRun.UniquePrefix()}.json");
+        using var run = SynthexRun.Run(["run", "--mode", "macswap", "--ports", "net_null2,0", "--duration", "0.5", "--stats-interval", "0", "--stats-json", report, "--",
+            .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", "net_null0", "--vdev", "net_null1", "--vdev", "net_null2"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var ports = SynthexRun.Report(report).GetProperty("ports");
+        Assert.Equal(["net_null2", "net_null0"], ports.EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.All(ports.EnumerateArray(), p => Assert.True(p.GetProperty("tx_packets").GetInt64() > 0));
+        File.Delete(report);
+    }
+
+    [Fact]
+    public void Info_reports_dpdk_the_ports_simd_and_io_uring()
+    {
+        using var run = SynthexRun.Run(["info", "--json", "--", .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", "net_null0"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var json = System.Text.Json.JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.StartsWith("DPDK 22.11", json.GetProperty("dpdk").GetProperty("version").GetString());
+        Assert.Equal("net_null0", json.GetProperty("dpdk").GetProperty("ports")[0].GetProperty("name").GetString());
+        Assert.False(string.IsNullOrEmpty(json.GetProperty("simd").GetProperty("selected").GetString()));
+        Assert.Contains(json.GetProperty("io_uring").GetProperty("usable").ValueKind, new[] { System.Text.Json.JsonValueKind.True, System.Text.Json.JsonValueKind.False });
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, json.GetProperty("hugepages").ValueKind);
     }
 
     [Fact]
