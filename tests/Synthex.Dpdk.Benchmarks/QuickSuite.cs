@@ -109,7 +109,7 @@ internal static unsafe class QuickSuite
                     iters => { long s = 0; fixed (uint* wp = words) for (long i = 0; i < iters; i++) s += DpdkReference.SoftRss(wp + (i & (Flows - 1)) * (len / 4), (uint)(len / 4), k); return s; });
                 Add(Row("toeplitz-" + name, len, "bytes", path, len, ns, "rte_softrss", len, dpdk, ">=1.0") with
                 {
-                    Note = path == SimdPath.Scalar ? "table-driven (1 KiB per input byte)" : Gfni.IsSupported ? "GFNI affine" : "table-driven (no GFNI)",
+                    Note = path == SimdPath.Scalar || len < Kernels.Toeplitz.GfniMinLength ? "table-driven (1 KiB per input byte)" : Gfni.IsSupported ? "GFNI affine" : "table-driven (no GFNI)",
                 });
             }
         }
