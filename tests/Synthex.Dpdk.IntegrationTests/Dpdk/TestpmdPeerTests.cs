@@ -4,17 +4,20 @@ using System.Text.RegularExpressions;
 namespace Synthex.Dpdk.IntegrationTests.Dpdk;
 
 /// <summary>
-/// A real peer: <c>dpdk-testpmd</c> on the other end of a memif link. synthex is the memif
-/// server; testpmd connects, sends a first burst (<c>--tx-first</c>) and forwards whatever comes
-/// back (io mode), so packets circulate between the two and testpmd counts what synthex returned.
+/// A real peer: <c>dpdk-testpmd</c> on the other end of a memif link, or of a vhost-user socket
+/// (synthex on net_vhost, testpmd on virtio_user, which needs <c>--single-file-segments</c>).
+/// synthex is the server; testpmd connects, sends a first burst (<c>--tx-first</c>) and forwards
+/// whatever comes back (io mode), so packets circulate between the two and testpmd counts what
+/// synthex returned.
 /// </summary>
 [Collection(nameof(DpdkCollection))]
 public partial class TestpmdPeerTests
 {
     [Theory]
-    [InlineData("reflect", null)]
-    [InlineData("forward", "macswap")]
-    public async Task Testpmd_gets_back_what_synthex_returns(string app, string? mode)
+    [InlineData("memif", "reflect", null)]
+    [InlineData("memif", "forward", "macswap")]
+    [InlineData("vhost", "reflect", null)]
+    public async Task Testpmd_gets_back_what_synthex_returns(string link, string app, string? mode)
     {
         string prefix = SynthexRun.UniquePrefix();
         string socket = Path.Combine(Path.GetTempPath(), $"{prefix}.memif");
@@ -22,13 +25,17 @@ public partial class TestpmdPeerTests
         // memif needs DPDK's multi-process channel: hugepages with a file prefix, not --in-memory.
         using var synthex = SynthexRun.Start(["run", "--app", app, .. (mode is null ? Array.Empty<string>() : ["--mode", mode]),
             "--duration", "6", "--stats-interval", "1", "--stats-json", report, "--",
-            "-l", "0,1", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error", "--vdev", $"net_memif0,role=server,socket={socket}"]);
+            "-l", "0,1", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error", "--vdev",
+            link == "memif" ? $"net_memif0,role=server,socket={socket}" : $"net_vhost0,iface={socket},queues=1"]);
         Assert.True(synthex.WaitFor("synthex: running", TimeSpan.FromSeconds(30)), synthex.Output);
 
         var psi = new ProcessStartInfo("dpdk-testpmd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-l", "0,1", "--no-pci", "--file-prefix", prefix + "-peer", "--log-level=lib.eal:error",
-                                  "--vdev", $"net_memif0,role=client,socket={socket}", "--",
-                                  "--forward-mode=io", "--tx-first", "--stats-period", "1", "--auto-start", "--total-num-mbufs", "8192" })
+        string[] peer = link == "memif"
+            ? ["--vdev", $"net_memif0,role=client,socket={socket}"]
+            : ["--single-file-segments", "--vdev", $"virtio_user0,path={socket},queues=1"];
+        foreach (var a in new[] { "-l", "0,1", "--no-pci", "--file-prefix", prefix + "-peer", "--log-level=lib.eal:error" }
+                     .Concat(peer).Concat(["--",
+                                  "--forward-mode=io", "--tx-first", "--stats-period", "1", "--auto-start", "--total-num-mbufs", "8192"]))
             psi.ArgumentList.Add(a);
         using var testpmd = Process.Start(psi)!;
         var output = testpmd.StandardOutput.ReadToEndAsync();
@@ -50,6 +57,7 @@ public partial class TestpmdPeerTests
         Assert.InRange(testpmdRx, synthexTx - 64, synthexTx);
         Assert.Equal(totals.GetProperty("rx_packets").GetInt64(), synthexTx); // reflect and macswap answer everything testpmd sends
         File.Delete(report);
+        File.Delete(socket);
     }
 
     [GeneratedRegex(@"Accumulated forward statistics for all ports\+*\s+RX-packets:\s+(\d+)")]
