@@ -31,7 +31,8 @@ else
 fi
 eal=(-l 0,1 --no-pci "${memory[@]}" --log-level=lib.eal:error --vdev net_null0 --vdev net_null1)
 work=$(mktemp -d /tmp/bench-forward.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# EAL leaves its runtime directories behind: remove this script's with its work directory.
+trap 'rm -rf "$work" /var/run/dpdk/bench-tp-$$ /var/run/dpdk/bench-sx-$$ /dev/hugepages/bench-tp-$$* /dev/hugepages/bench-sx-$$*' EXIT
 
 testpmd_mpps() { # mode burst
     timeout -s INT $((seconds + 2)) dpdk-testpmd "${eal[@]}" --file-prefix "bench-tp-$$" -- \

@@ -21,8 +21,39 @@ internal sealed class SynthexRun : IDisposable
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "synthex.dll");
 
-    /// <summary>A file prefix no other DPDK process uses (tests run in parallel with their peers).</summary>
-    public static string UniquePrefix() => $"sxt{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    /// <summary>A file prefix no other DPDK process uses (tests run in parallel with their peers); its leftovers are removed when the tests end.</summary>
+    public static string UniquePrefix()
+    {
+        string prefix = $"sxt{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+        lock (Prefixes)
+        {
+            if (Prefixes.Count == 0) AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveLeftovers();
+            Prefixes.Add(prefix);
+        }
+        return prefix;
+    }
+
+    private static readonly List<string> Prefixes = [];
+
+    /// <summary>EAL leaves its runtime directory (and hugepage files without --in-memory) after exit: remove ours.</summary>
+    private static void RemoveLeftovers()
+    {
+        lock (Prefixes)
+        {
+            foreach (var prefix in Prefixes)
+            {
+                try
+                {
+                    foreach (var dir in Directory.Exists("/var/run/dpdk") ? Directory.GetDirectories("/var/run/dpdk", prefix + "*") : [])
+                        Directory.Delete(dir, recursive: true);
+                    foreach (var file in Directory.Exists("/dev/hugepages") ? Directory.GetFiles("/dev/hugepages", prefix + "*") : [])
+                        File.Delete(file);
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+        }
+    }
 
     /// <summary>EAL arguments for virtual devices without hugepages: 2 lcores, 256 MiB of ordinary memory (the default 64 MiB is too little for two workers' pools), no PCI scan, no shared files.</summary>
     public static List<string> NoHugeEal(string prefix)

@@ -34,7 +34,10 @@ internal sealed unsafe class EalSession : IDisposable
     public static IReadOnlyList<string> WithFilePrefix(IReadOnlyList<string> args)
         => args.Any(a => a == "--file-prefix" || a.StartsWith("--file-prefix=", StringComparison.Ordinal))
             ? args
-            : [.. args, $"--file-prefix=synthex-{Environment.ProcessId}"];
+            : [.. args, $"--file-prefix={GeneratedPrefix}"];
+
+    /// <summary>The prefix synthex adds when none is given: unique to this process, so it is ours to clean up.</summary>
+    public static string GeneratedPrefix => $"synthex-{Environment.ProcessId}";
 
     /// <summary>Initialises EAL; throws <see cref="EnvironmentException"/> with rte_strerror and a hint.</summary>
     public static EalSession Init(IReadOnlyList<string> ealArgs)
@@ -64,12 +67,35 @@ internal sealed unsafe class EalSession : IDisposable
         return new EalSession(argv, table, args);
     }
 
+    /// <summary>
+    /// rte_eal_cleanup leaves the runtime directory and, without --in-memory, the hugepage files
+    /// behind (the next EAL start with the same prefix would reuse them; with a per-process
+    /// prefix there is none). They are this process's own: remove them so that nothing is left.
+    /// </summary>
+    private static void RemoveLeftovers(string prefix)
+    {
+        try
+        {
+            string runtime = Environment.UserName == "root" ? "/var/run/dpdk"
+                : Path.Combine(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") ?? "/tmp", "dpdk");
+            string dir = Path.Combine(runtime, prefix);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            if (Directory.Exists("/dev/hugepages"))
+                foreach (var file in Directory.GetFiles("/dev/hugepages", prefix + "map_*")) File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"synthex: could not remove EAL leftovers of {prefix}: {e.Message}");
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         Eal.rte_eal_cleanup();
         foreach (var p in _argv) Marshal.FreeCoTaskMem(p);
+        if (Arguments.Contains($"--file-prefix={GeneratedPrefix}")) RemoveLeftovers(GeneratedPrefix);
         NativeMemory.Free(_table);
     }
 }
