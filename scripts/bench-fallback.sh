@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# bench-fallback.sh: the same sockperf client load against three UDP servers, one after the
+# other: `sockperf server` (the C++ reference), synthex reflect on io_uring, synthex reflect on
+# sockets. Prints replies/s, latency percentiles, server CPU-seconds per million datagrams, and
+# ratios against sockperf. A benchmark, not a test: see docs/BENCHMARKS.md "Kernel fallback".
+#
+#   scripts/bench-fallback.sh [-t SECONDS] [-m MSG_SIZE] [-r RATE] [-o results.md]
+#
+# Three loads per server, each against a fresh server process:
+#   ping-pong    one message in flight: round-trip latency (p50/p99/p99.9) and replies/s;
+#   under-load   --mps=RATE --reply-every=1 (default 40000/s, below every server's limit):
+#                the same offered load for all, so latency and server CPU per datagram compare;
+#   max          --mps=max --reply-every=1: the client sends as fast as one core allows; the
+#                server's receive rate shows which side saturates.
+# The server runs on CPU 1 and the client on CPU 0 (taskset), one synthex worker, so the two
+# never share a core; every server gets the same 4 MiB socket buffers. Traffic stays on 127.0.0.1.
+set -euo pipefail
+
+SECONDS_PER_RUN=5
+MSG=64
+RATE=40000
+OUT=""
+while getopts "t:m:r:o:h" opt; do
+  case $opt in
+    t) SECONDS_PER_RUN=$OPTARG ;;
+    m) MSG=$OPTARG ;;
+    r) RATE=$OPTARG ;;
+    o) OUT=$OPTARG ;;
+    *) sed -n '2,18p' "$0"; exit 2 ;;
+  esac
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/bench-fallback.XXXXXX)
+SERVER_PID=""
+cleanup() {
+  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v sockperf >/dev/null || { echo "sockperf not installed (apt-get install sockperf)" >&2; exit 3; }
+NCPU=$(nproc)
+SERVER_CPU=$(( NCPU > 1 ? 1 : 0 ))
+CLIENT_CPU=0
+
+echo "building synthex (Release)..." >&2
+dotnet build -c Release -v q -nologo "$ROOT/src/Synthex.Dpdk.Cli/Synthex.Dpdk.Cli.csproj" -o "$WORK/bin" >"$WORK/build.log" 2>&1 \
+  || { cat "$WORK/build.log" >&2; exit 1; }
+SYNTHEX=(dotnet "$WORK/bin/synthex.dll")
+
+PORT=$(( 20000 + RANDOM % 20000 ))
+TICKS=$(getconf CLK_TCK)
+
+# utime+stime of a process, in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+wait_udp_listen() { # port
+  for _ in $(seq 1 200); do
+    if ss -Huln "sport = :$1" | grep -q .; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listens on udp port $1" >&2; return 1
+}
+
+start_server() { # name -> SERVER_PID, SERVER_LOG
+  local name=$1
+  SERVER_NAME=$name
+  PORT=$(( PORT + 1 ))
+  SERVER_LOG="$WORK/$name-$PORT.log"
+  REPORT="$WORK/$name-$PORT.json"
+  case $name in
+    sockperf) taskset -c "$SERVER_CPU" sockperf server -i 127.0.0.1 -p "$PORT" --buffer-size 4194304 >"$SERVER_LOG" 2>&1 & ;;
+    io-uring|socket)
+      taskset -c "$SERVER_CPU" "${SYNTHEX[@]}" run --app reflect --backend "$name" --listen "127.0.0.1:$PORT" \
+        --workers 1 --stats-interval 0 --stats-json "$REPORT" >"$SERVER_LOG" 2>&1 & ;;
+  esac
+  SERVER_PID=$!
+  wait_udp_listen "$PORT"
+  sleep 0.3 # let the server reach its receive loop
+}
+
+stop_server() { # -> SERVER_RX (datagrams the server received)
+  # sockperf prints its totals on SIGINT only; a background job of a script ignores SIGINT and
+  # .NET keeps it ignored, so synthex gets SIGTERM (same graceful stop and report).
+  if [[ $SERVER_NAME == sockperf ]]; then kill -INT "$SERVER_PID"; else kill -TERM "$SERVER_PID"; fi
+  wait "$SERVER_PID" || true
+  SERVER_PID=""
+  if [[ -f $REPORT ]]; then
+    SERVER_RX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["rx_packets"])' "$REPORT")
+    rm -f "$REPORT"
+  else
+    SERVER_RX=$(sed -n 's/.*Total \([0-9]*\) messages received.*/\1/p' "$SERVER_LOG" | tail -1)
+  fi
+}
+
+# run_load NAME MODE -> one result line in $WORK/results
+run_load() {
+  local name=$1 mode=$2 args
+  case $mode in
+    ping-pong)  args=(ping-pong) ;;
+    under-load) args=(under-load --mps="$RATE" --reply-every=1) ;;
+    max)        args=(under-load --mps=max --reply-every=1) ;;
+  esac
+  start_server "$name"
+  local before after
+  before=$(cpu_ticks "$SERVER_PID")
+  taskset -c "$CLIENT_CPU" sockperf "${args[@]}" -i 127.0.0.1 -p "$PORT" -t "$SECONDS_PER_RUN" -m "$MSG" \
+    >"$WORK/client.log" 2>&1 || { cat "$WORK/client.log" >&2; exit 1; }
+  after=$(cpu_ticks "$SERVER_PID")
+  stop_server
+  python3 - "$WORK/client.log" "$name" "$mode" "$(( after - before ))" "$TICKS" "$SERVER_RX" "$SECONDS_PER_RUN" >>"$WORK/results" <<'PY'
+import re, sys
+log, name, mode, ticks, hz, rx, secs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6] or 0), float(sys.argv[7])
+text = re.sub(r'\x1b\[[0-9;]*m', '', open(log).read())
+m = re.search(r'\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=(\d+); ReceivedMessages=(\d+)', text)
+runtime, sent, received = float(m[1]), int(m[2]), int(m[3])
+pct = {p: float(v) for p, v in re.findall(r'percentile (\d+\.\d+) =\s+([\d.]+)', text)}
+dropped = int(re.search(r'# dropped messages = (\d+)', text)[1])
+cpu = ticks / hz
+print(f"{name}\t{mode}\t{received / runtime:.0f}\t{sent / runtime:.0f}\t{dropped}\t{pct.get('50.000', 0):.1f}\t{pct.get('99.000', 0):.1f}\t{pct.get('99.900', 0):.1f}\t{cpu:.2f}\t{rx / secs:.0f}\t{cpu / (rx / 1e6) if rx else 0:.2f}")
+PY
+}
+
+: >"$WORK/results"
+for mode in ping-pong under-load max; do
+  for name in sockperf io-uring socket; do
+    echo "  $mode against $name..." >&2
+    run_load "$name" "$mode"
+  done
+done
+
+python3 - "$WORK/results" "$SECONDS_PER_RUN" "$MSG" >"$WORK/table.md" <<'PY'
+import sys
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
+secs, msg = sys.argv[2], sys.argv[3]
+base = {(r[1]): r for r in rows if r[0] == 'sockperf'}
+print(f"sockperf client, {secs} s per run, {msg}-byte messages, server on its own CPU, 1 synthex worker\n")
+print("| load | server | replies/s | sent/s | lost | p50 µs | p99 µs | p99.9 µs | server CPU s | server rx/s | CPU s / M datagrams | replies/s vs sockperf | CPU/datagram vs sockperf |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    name, mode, rps, sps, lost, p50, p99, p999, cpu, rx, cpm = r
+    b = base[mode]
+    ratio = float(rps) / float(b[2]) if float(b[2]) else 0
+    cratio = float(cpm) / float(b[10]) if float(b[10]) else 0
+    print(f"| {mode} | {name} | {rps} | {sps} | {lost} | {p50} | {p99} | {p999} | {cpu} | {rx} | {cpm} | {ratio:.2f}× | {cratio:.2f}× |")
+PY
+cat "$WORK/table.md"
+echo
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, kernel $(uname -r), $(sockperf --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/sockperf \1/p' | head -1)"
+if [[ -n $OUT ]]; then cp "$WORK/table.md" "$OUT"; fi
