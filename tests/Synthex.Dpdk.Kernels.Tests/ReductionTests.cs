@@ -81,6 +81,27 @@ public class ReductionTests
            }, iter: 500);
     }
 
+    [Theory, MemberData(nameof(Paths.Available), MemberType = typeof(Paths))]
+    public void Long_inputs_take_the_aligning_head_and_stay_within_the_bounds(SimdPath path)
+    {
+        // From Reductions.AlignFrom floats the first operand is aligned with a masked head: every
+        // offset within a zmm gives a different head length.
+        Gen.Select(Gen.Int[0, 15], Gen.Int[Reductions.AlignFrom, Reductions.AlignFrom + 100], Gen.Int[0, 1])
+           .SelectMany((off, n, mode) => Gen.Select(Value(mode).Array[off + n], Value(mode).Array[off + n]).Select((a, b) => (a, b, off, n)))
+           .Sample(t =>
+           {
+               var a = t.a.AsSpan(t.off, t.n); var b = t.b.AsSpan(t.off, t.n);
+               double dot = 0, dotAbs = 0, sum = 0, sumAbs = 0;
+               for (int i = 0; i < a.Length; i++)
+               {
+                   double p = (double)a[i] * b[i];
+                   dot += p; dotAbs += Math.Abs(p); sum += a[i]; sumAbs += Math.Abs(a[i]);
+               }
+               Within(Reductions.Dot(path, a, b), dot, Gamma(Reductions.Depth(path, a.Length) + 1) * dotAbs + a.Length * MinSubnormal + Gamma64(a.Length) * dotAbs, dotAbs, "dot");
+               Within(Reductions.Sum(path, a), sum, Gamma(Reductions.Depth(path, a.Length)) * sumAbs + Gamma64(a.Length) * sumAbs, sumAbs, "sum");
+           }, iter: 20);
+    }
+
     [Fact]
     public void Empty_and_mismatched_spans_throw_naming_the_argument()
     {
