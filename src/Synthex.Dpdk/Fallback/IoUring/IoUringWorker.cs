@@ -49,6 +49,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
     private bool _recvArmed;
     private int _buffersHeld;       // taken by the kernel for a datagram and not yet recycled
     private int _sendsInFlight;
+    private uint _sendsPrepared;    // SENDMSGs prepared since the last io_uring_enter
     private uint _kernelDrops;      // last SO_RXQ_OVFL value seen
     private long _noBufferStalls;   // receives ended by ENOBUFS (each re-armed)
 
@@ -107,7 +108,15 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
             if (draining && ((!_recvArmed && _sendsInFlight == 0) || ElapsedMs(drainStart) > DrainTimeoutMs))
                 break;
 
-            int r = ring.SubmitAndWait(ring.CqReady == 0 ? 1u : 0u, WaitTimeoutNs);
+            // With nothing left to read, wait for the replies being submitted plus one more event.
+            // UDP sends complete inline during the submit, so their completions alone would end the
+            // wait at once and cost a second io_uring_enter per datagram under light load (ping-
+            // pong); waiting for one more makes it one enter per datagram: submit the reply, sleep
+            // until the next datagram. Only while the receive is armed: otherwise the "one more"
+            // could only be the timeout.
+            uint wait = ring.CqReady != 0 ? 0u : _recvArmed ? _sendsPrepared + 1 : 1u;
+            int r = ring.SubmitAndWait(wait, WaitTimeoutNs);
+            _sendsPrepared = 0;
             if (r < 0 && r != -Errno.ETIME && r != -Errno.EINTR && r != -Errno.EBUSY && r != -Errno.EAGAIN)
             {
                 Failure = $"io_uring_enter failed: {Libc.StrError(-r)}";
@@ -204,6 +213,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         if (sqe == null) Environment.FailFast("io_uring SQ full despite the completion budget");
         IoUringOps.PrepSendmsg(sqe, Fd, msg, SendTag | bid);
         _sendsInFlight++;
+        _sendsPrepared++;
         return 1;
     }
 
