@@ -16,10 +16,25 @@ internal static class FallbackFixture
         return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
+    /// <summary>Everything the tests write goes under one directory, removed when the test process exits.</summary>
+    private static readonly string s_root = CreateRoot();
+
+    private static string CreateRoot()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"synthex-fallback-{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(root, (UnixFileMode)0x1FF);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return root;
+    }
+
     /// <summary>A fresh directory anyone can write (the unprivileged child writes its report there).</summary>
     public static string TempDir()
     {
-        string dir = Path.Combine(Path.GetTempPath(), $"synthex-fallback-{Guid.NewGuid():N}");
+        string dir = Path.Combine(s_root, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         if (OperatingSystem.IsLinux()) File.SetUnixFileMode(dir, (UnixFileMode)0x1FF); // 0777
         return dir;
@@ -73,7 +88,7 @@ internal static class FallbackFixture
     private static readonly Lazy<string> s_helper = new(() =>
     {
         string source = Path.Combine(RepoRoot, "tests", "Synthex.Dpdk.IntegrationTests", "Fallback", "no-io-uring.c");
-        string exe = Path.Combine(Path.GetTempPath(), $"synthex-no-io-uring-{Environment.ProcessId}");
+        string exe = Path.Combine(s_root, "no-io-uring");
         MustRun("cc", "-O2", "-Wall", "-Werror", "-o", exe, source);
         return exe;
     });
