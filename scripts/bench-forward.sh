@@ -2,12 +2,15 @@
 # bench-forward.sh — synthex vs dpdk-testpmd, side by side, on the same virtual devices.
 #
 # Both run on --vdev net_null0 --vdev net_null1 with one forwarding lcore (-l 0,1: the main lcore
-# does control only), the same burst and the same memory (hugepages, --in-memory), one after the
+# does control only), the same burst, the same memory (hugepages, --in-memory) and the same mbuf
+# pool (8191 mbufs, per-lcore cache 256: testpmd's default pool is 20x larger, and at burst 128
+# its cache overflows into the ring and cycles cold mbufs, which cost it 4-5x), one after the
 # other, for io and macswap at each burst size, ROUNDS times alternating (the machines are shared
 # VMs: a neighbour's build moves absolute rates by 2x between minutes, so only side-by-side
 # ratios mean anything). testpmd's rate is the mean of its per-second Rx-pps (summed over both
 # ports, first second skipped); synthex's is rx_packets/elapsed_seconds from its --stats-json
-# report. Prints every round, then the medians of Mpps and of the ratio.
+# report. Also per CPU-second of each tool's forwarding thread (see testpmd_run). Prints every
+# round, then the medians per mode and burst.
 #
 # Usage: scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap")] [ROUNDS (default 3)]
 # Needs: a Release build (scripts/bootstrap.sh), dpdk-testpmd (Debian dpdk-dev), root, free hugepages.
@@ -34,44 +37,77 @@ work=$(mktemp -d /tmp/bench-forward.XXXXXX)
 # EAL leaves its runtime directories behind: remove this script's with its work directory.
 trap 'rm -rf "$work" /var/run/dpdk/bench-tp-$$ /var/run/dpdk/bench-sx-$$ /dev/hugepages/bench-tp-$$* /dev/hugepages/bench-sx-$$*' EXIT
 
-testpmd_mpps() { # mode burst
-    timeout -s INT $((seconds + 2)) dpdk-testpmd "${eal[@]}" --file-prefix "bench-tp-$$" -- \
-        --forward-mode="$1" --burst="$2" --stats-period 1 --auto-start >"$work/testpmd.out" 2>&1 || true
-    # One block per second, two ports per block: sum the pair, skip the first block, average.
-    awk '/Rx-pps:/ { sum += $2; if (++n % 2 == 0) { blocks[n / 2] = sum; sum = 0 } }
-         END { t = 0; c = 0; for (b = 2; b <= n / 2; b++) { t += blocks[b]; c++ }
-               if (c == 0) { print "nan"; exit } printf "%.2f", t / c / 1e6 }' "$work/testpmd.out"
+# CPU seconds of a process's busiest thread: its forwarding lcore, which polls at 100%.
+busiest_thread_cpu() { # pid
+    local best=0 t
+    for stat in /proc/"$1"/task/*/stat; do
+        t=$(sed 's/.*) //' "$stat" 2>/dev/null | awk '{ print $12 + $13 }') || continue
+        ((t > best)) && best=$t
+    done
+    awk -v t="$best" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
 }
 
-synthex_mpps() { # mode burst
-    "$synthex" run --app forward --mode "$1" --burst "$2" --duration "$seconds" --stats-interval 0 \
-        --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1
+# Both tools run in the background for $seconds, their forwarding thread's CPU time is read, then
+# SIGTERM stops them (each prints/writes its totals). Two rates per run:
+#   wall: packets per second of wall time (what an operator sees),
+#   cpu:  packets per CPU-second of the forwarding thread, which discounts the time a loaded
+#         shared host takes the core away (the rates below are per forwarding core).
+testpmd_run() { # mode burst -> "wall cpu"
+    dpdk-testpmd "${eal[@]}" --file-prefix "bench-tp-$$" -- \
+        --forward-mode="$1" --burst="$2" --total-num-mbufs=8191 --mbcache=256 --stats-period 1 --auto-start \
+        >"$work/testpmd.out" 2>&1 &
+    local pid=$!
+    sleep "$seconds"
+    local cpu
+    cpu=$(busiest_thread_cpu "$pid")
+    kill -TERM "$pid"
+    wait "$pid" || true
+    local packets
+    packets=$(grep -A1 'Accumulated forward statistics' "$work/testpmd.out" | grep -o 'RX-packets: *[0-9]*' | grep -o '[0-9]*$')
+    # Wall: one stats block per second, two ports per block: sum the pair, skip the first block, average.
+    awk -v packets="${packets:-0}" -v cpu="$cpu" '/Rx-pps:/ { sum += $2; if (++n % 2 == 0) { blocks[n / 2] = sum; sum = 0 } }
+         END { t = 0; c = 0; for (b = 2; b <= n / 2; b++) { t += blocks[b]; c++ }
+               printf "%.2f %.2f\n", (c ? t / c / 1e6 : 0), (cpu > 0 ? packets / cpu / 1e6 : 0) }' "$work/testpmd.out"
+}
+
+synthex_run() { # mode burst -> "wall cpu"
+    "$synthex" run --app forward --mode "$1" --burst "$2" --stats-interval 0 \
+        --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1 &
+    local pid=$!
+    sleep "$seconds"
+    local cpu
+    cpu=$(busiest_thread_cpu "$pid")
+    kill -TERM "$pid"
+    wait "$pid" || true
     local rx elapsed
     rx=$(grep -o '"rx_packets": [0-9]*' "$work/synthex.json" | head -n 1 | grep -o '[0-9]*$')
     elapsed=$(grep -o '"elapsed_seconds": [0-9.]*' "$work/synthex.json" | grep -o '[0-9.]*$')
-    awk -v rx="$rx" -v t="$elapsed" 'BEGIN { printf "%.2f", rx / t / 1e6 }'
+    awk -v rx="$rx" -v t="$elapsed" -v cpu="$cpu" 'BEGIN { printf "%.2f %.2f\n", rx / t / 1e6, (cpu > 0 ? rx / cpu / 1e6 : 0) }'
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?'); memory: ${memory[*]}; ${seconds}s per run"
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v s="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.3f", s / t; else print "nan" }'; }
 
-printf '%-8s %5s %12s %12s %7s\n' mode burst testpmd_Mpps synthex_Mpps ratio
+printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s\n' mode burst tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio
 summary=()
 for mode in $modes; do
     for burst in $bursts; do
-        ts=() ss=() rs=()
+        wr=() cr=() tw=() sw=() tc=() sc=()
         for ((round = 1; round <= rounds; round++)); do
-            t=$(testpmd_mpps "$mode" "$burst")
-            s=$(synthex_mpps "$mode" "$burst")
-            r=$(awk -v s="$s" -v t="$t" 'BEGIN { if (t > 0) printf "%.3f", s / t; else print "nan" }')
-            printf '%-8s %5s %12s %12s %7s   (round %d)\n' "$mode" "$burst" "$t" "$s" "$r" "$round"
-            ts+=("$t") ss+=("$s") rs+=("$r")
+            read -r t_wall t_cpu < <(testpmd_run "$mode" "$burst")
+            read -r s_wall s_cpu < <(synthex_run "$mode" "$burst")
+            printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s   (round %d)\n' "$mode" "$burst" \
+                "$t_wall" "$s_wall" "$(ratio "$s_wall" "$t_wall")" "$t_cpu" "$s_cpu" "$(ratio "$s_cpu" "$t_cpu")" "$round"
+            tw+=("$t_wall") sw+=("$s_wall") tc+=("$t_cpu") sc+=("$s_cpu")
+            wr+=("$(ratio "$s_wall" "$t_wall")") cr+=("$(ratio "$s_cpu" "$t_cpu")")
         done
-        summary+=("$(printf '%-8s %5s %12s %12s %7s' "$mode" "$burst" \
-            "$(printf '%s\n' "${ts[@]}" | median)" "$(printf '%s\n' "${ss[@]}" | median)" "$(printf '%s\n' "${rs[@]}" | median)")")
+        m() { printf '%s\n' "$@" | median; }
+        summary+=("$(printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s' "$mode" "$burst" \
+            "$(m "${tw[@]}")" "$(m "${sw[@]}")" "$(m "${wr[@]}")" "$(m "${tc[@]}")" "$(m "${sc[@]}")" "$(m "${cr[@]}")")")
     done
 done
 echo
-echo "medians of $rounds rounds:"
-printf '%-8s %5s %12s %12s %7s\n' mode burst testpmd_Mpps synthex_Mpps ratio
+echo "medians of $rounds rounds (Mpps per forwarding core; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)):"
+printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s\n' mode burst tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio
 printf '%s\n' "${summary[@]}"
