@@ -91,17 +91,19 @@ public sealed class ToeplitzKey
 /// diagonal j to the four input bytes j, j−1, j−2, j−3 (one PSHUFB of a broadcast 16-byte window
 /// puts them in a qword), and an XOR tree over the qwords leaves the four hash bytes.
 /// Without GFNI the vector paths use the tables.
-/// </para><para>Measured on EPYC Zen 5 (docs/BENCHMARKS.md): the tables win for IPv4 tuples (8 B: 6.8 ns
-/// against 15 ns for GFNI, whose fixed cost is building the padded window and the XOR tree), GFNI
-/// wins for IPv6 (36 B: 17 ns against 27 ns, and it needs no 1 KiB of table per input byte in L1).
-/// So the vector paths hand inputs under <see cref="GfniMinLength"/> bytes to the tables; both beat
-/// <c>rte_softrss</c> (36 ns and 143 ns) by 2–8×.</para>
+/// </para><para>Measured on EPYC Zen 5 (docs/BENCHMARKS.md, ns per hash, rte_softrss in brackets):
+/// IPv4 4-tuple tables 6.7, GFNI+VBMI 5.6 [43]; IPv6 4-tuple tables 17.6, GFNI+VBMI 9.7 [127].
+/// The v512 path (GFNI + VBMI: one masked load, VPERMT2B per step) therefore runs GFNI at every
+/// length, and keeps the 1 KiB-per-input-byte tables out of L1. The v256/v128 GFNI paths build a
+/// padded stack window instead (no byte-granular masked load without AVX-512) and only tie the
+/// tables at 32–36 bytes (17.3 vs 16.0) while losing below, so they hand inputs under
+/// <see cref="GfniMinLength"/> bytes to the tables. Every path beats <c>rte_softrss</c> 5–13×.</para>
 /// </remarks>
 public static unsafe class Toeplitz
 {
     private static readonly delegate*<ref byte, int, ToeplitzKey, uint> s_hash = HashFor(SimdInfo.Selected);
 
-    /// <summary>Inputs shorter than this go to the tables on every path (see remarks: IPv4 tuples).</summary>
+    /// <summary>On the v256/v128 window paths, inputs shorter than this go to the tables (see remarks).</summary>
     internal const int GfniMinLength = 20;
 
     /// <summary>The Toeplitz hash of <paramref name="input"/> (network order).</summary>
@@ -172,6 +174,7 @@ public static unsafe class Toeplitz
 
     internal static delegate*<ref byte, int, ToeplitzKey, uint> HashFor(SimdPath path) => path switch
     {
+        SimdPath.V512 when Gfni.V512.IsSupported && Avx512Vbmi.IsSupported => &HashGfniVbmi,
         SimdPath.V512 when Gfni.V512.IsSupported => &HashGfni512,
         SimdPath.V256 when Gfni.V256.IsSupported => &HashGfni256,
         SimdPath.V128 when Gfni.IsSupported => &HashGfni128,
@@ -184,7 +187,11 @@ public static unsafe class Toeplitz
     // ---------------------------------------------------------------- kernels
 
     /// <summary>Scalar twin: one table lookup per input byte.</summary>
-    internal static uint HashTables(ref byte input, int n, ToeplitzKey key)
+    internal static uint HashTables(ref byte input, int n, ToeplitzKey key) => HashTablesCore(ref input, n, key);
+
+    /// <summary>Inlined into the GFNI paths for short (IPv4) inputs: saves the second call (8 B: 6.2 → ~5 ns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint HashTablesCore(ref byte input, int n, ToeplitzKey key)
     {
         ref uint t = ref MemoryMarshal.GetArrayDataReference(key.Tables);
         uint h0 = 0, h1 = 0;
@@ -218,10 +225,51 @@ public static unsafe class Toeplitz
         9, 8, 7, 6, 0x80, 0x80, 0x80, 0x80, 10, 9, 8, 7, 0x80, 0x80, 0x80, 0x80,
     ];
 
+    // VPERMT2B indices for step t (qwords j = 8t .. 8t+7): lane l of qword j takes input byte j − l;
+    // 64 (the all-zero second table) where j − l < 0 and for lanes 4..7. Bytes at or past n are
+    // zero already (masked load), so the indices do not depend on the input length.
+    private static readonly byte[] s_permuteIndices = BuildPermuteIndices();
+
+    private static byte[] BuildPermuteIndices()
+    {
+        var idx = new byte[9 * 64];
+        for (int t = 0; t < 9; t++)
+            for (int q = 0; q < 8; q++)
+                for (int l = 0; l < 8; l++)
+                {
+                    int p = 8 * t + q - l;
+                    idx[t * 64 + q * 8 + l] = (byte)(l < 4 && p >= 0 && p < 64 ? p : 64);
+                }
+        return idx;
+    }
+
+    /// <summary>
+    /// AVX-512 VBMI: one masked load of the whole input (no staging buffer: copying the input into a
+    /// padded stack window and reloading it failed store-to-load forwarding, 24 ns for an IPv6 tuple),
+    /// then per 8 diagonals one VPERMT2B + one GF2P8AFFINEQB.
+    /// </summary>
+    internal static uint HashGfniVbmi(ref byte input, int n, ToeplitzKey key)
+    {
+        Vector512<byte> data;
+        fixed (byte* p = &input)
+            data = Avx512BW.MaskLoad(p, Vector512.LessThan(Vector512<byte>.Indices, Vector512.Create((byte)n)), Vector512<byte>.Zero);
+        ref byte idx = ref MemoryMarshal.GetArrayDataReference(s_permuteIndices);
+        ref ulong m = ref MemoryMarshal.GetArrayDataReference(key.Matrices);
+        Vector512<byte> acc = Vector512<byte>.Zero;
+        for (int j = 0, t = 0; j < n + 3; j += 8, t++)
+        {
+            Vector512<byte> x = Avx512Vbmi.PermuteVar64x8x2(data, Vector512.LoadUnsafe(ref idx, (nuint)(t * 64)), Vector512<byte>.Zero);
+            acc ^= Gfni.V512.GaloisFieldAffineTransform(x, Vector512.LoadUnsafe(ref m, (nuint)j).AsByte(), 0);
+        }
+        Vector256<byte> a = acc.GetLower() ^ acc.GetUpper();
+        Vector128<ulong> b = (a.GetLower() ^ a.GetUpper()).AsUInt64();
+        return BinaryPrimitives.ReverseEndianness((uint)(b.GetElement(0) ^ b.GetElement(1)));
+    }
+
     [SkipLocalsInit]
     internal static uint HashGfni512(ref byte input, int n, ToeplitzKey key)
     {
-        if (n < GfniMinLength) return HashTables(ref input, n, key);
+        if (n < GfniMinLength) return HashTablesCore(ref input, n, key);
         byte* buf = stackalloc byte[128];
         LoadPadded(ref input, n, buf);
         Vector512<byte> ctrl = Vector512.Create(ShuffleControl);
@@ -242,7 +290,7 @@ public static unsafe class Toeplitz
     [SkipLocalsInit]
     internal static uint HashGfni256(ref byte input, int n, ToeplitzKey key)
     {
-        if (n < GfniMinLength) return HashTables(ref input, n, key);
+        if (n < GfniMinLength) return HashTablesCore(ref input, n, key);
         byte* buf = stackalloc byte[128];
         LoadPadded(ref input, n, buf);
         Vector256<byte> ctrl = Vector256.Create(ShuffleControl);
@@ -261,7 +309,7 @@ public static unsafe class Toeplitz
     [SkipLocalsInit]
     internal static uint HashGfni128(ref byte input, int n, ToeplitzKey key)
     {
-        if (n < GfniMinLength) return HashTables(ref input, n, key);
+        if (n < GfniMinLength) return HashTablesCore(ref input, n, key);
         byte* buf = stackalloc byte[128];
         LoadPadded(ref input, n, buf);
         Vector128<byte> ctrl = Vector128.Create(ShuffleControl);
