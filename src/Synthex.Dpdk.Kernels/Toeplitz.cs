@@ -175,8 +175,7 @@ public static unsafe class Toeplitz
     internal static delegate*<ref byte, int, ToeplitzKey, uint> HashFor(SimdPath path) => path switch
     {
         SimdPath.V512 when Gfni.V512.IsSupported && Avx512Vbmi.IsSupported => &HashGfniVbmi,
-        SimdPath.V512 when Gfni.V512.IsSupported => &HashGfni512,
-        SimdPath.V256 when Gfni.V256.IsSupported => &HashGfni256,
+        SimdPath.V512 or SimdPath.V256 when Gfni.V256.IsSupported => &HashGfni256, // (no AVX-512 CPU has GFNI without VBMI)
         SimdPath.V128 when Gfni.IsSupported => &HashGfni128,
         _ => &HashTables,
     };
@@ -259,27 +258,6 @@ public static unsafe class Toeplitz
         for (int j = 0, t = 0; j < n + 3; j += 8, t++)
         {
             Vector512<byte> x = Avx512Vbmi.PermuteVar64x8x2(data, Vector512.LoadUnsafe(ref idx, (nuint)(t * 64)), Vector512<byte>.Zero);
-            acc ^= Gfni.V512.GaloisFieldAffineTransform(x, Vector512.LoadUnsafe(ref m, (nuint)j).AsByte(), 0);
-        }
-        Vector256<byte> a = acc.GetLower() ^ acc.GetUpper();
-        Vector128<ulong> b = (a.GetLower() ^ a.GetUpper()).AsUInt64();
-        return BinaryPrimitives.ReverseEndianness((uint)(b.GetElement(0) ^ b.GetElement(1)));
-    }
-
-    [SkipLocalsInit]
-    internal static uint HashGfni512(ref byte input, int n, ToeplitzKey key)
-    {
-        if (n < GfniMinLength) return HashTablesCore(ref input, n, key);
-        byte* buf = stackalloc byte[128];
-        LoadPadded(ref input, n, buf);
-        Vector512<byte> ctrl = Vector512.Create(ShuffleControl);
-        ref ulong m = ref MemoryMarshal.GetArrayDataReference(key.Matrices);
-        Vector512<byte> acc = Vector512<byte>.Zero;
-        // Diagonals j = 0 .. n+2, eight per step: 2 steps for an IPv4 4-tuple, 5 for IPv6.
-        for (int j = 0; j < n + 3; j += 8)
-        {
-            Vector512<byte> window = Avx512F.BroadcastVector128ToVector512((int*)(buf + j)).AsByte();
-            Vector512<byte> x = Avx512BW.Shuffle(window, ctrl);
             acc ^= Gfni.V512.GaloisFieldAffineTransform(x, Vector512.LoadUnsafe(ref m, (nuint)j).AsByte(), 0);
         }
         Vector256<byte> a = acc.GetLower() ^ acc.GetUpper();
