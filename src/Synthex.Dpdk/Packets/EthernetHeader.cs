@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Synthex.Dpdk.Packets;
 
@@ -53,11 +54,24 @@ public readonly ref struct EthernetHeader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SwapAddresses() => SwapMacs(_b);
 
-    /// <summary>Swaps the two MACs of a frame of at least 12 bytes (the caller checked).</summary>
+    /// <summary>Byte order that swaps bytes 0..5 with 6..11 and keeps 12..15 (testpmd's macswap_sse shuffle).</summary>
+    private static readonly Vector128<byte> SwapShuffle = Vector128.Create((byte)6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 12, 13, 14, 15);
+
+    /// <summary>
+    /// Swaps the two MACs of a frame of at least 12 bytes (the caller checked). From 16 bytes on
+    /// (every real frame) it is one 16-byte load, one byte shuffle and one store, as DPDK's
+    /// SSE macswap does, instead of four loads and four stores.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SwapMacs(Span<byte> frame)
     {
         ref byte p = ref MemoryMarshal.GetReference(frame);
+        if (Vector128.IsHardwareAccelerated && frame.Length >= Vector128<byte>.Count)
+        {
+            var v = Vector128.LoadUnsafe(ref p);
+            Vector128.Shuffle(v, SwapShuffle).StoreUnsafe(ref p);
+            return;
+        }
         // bytes 0..5 dst, 6..11 src. Load both as 2×(4+2) and store crosswise.
         uint d0 = Unsafe.ReadUnaligned<uint>(ref p);
         ushort d1 = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref p, 4));

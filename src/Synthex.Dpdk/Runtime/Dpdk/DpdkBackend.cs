@@ -91,8 +91,8 @@ internal sealed unsafe class DpdkBackend : IBackend
             var worker = app.CreateFrameApp(context, new WorkerFactory(io, rx, tx, settings.Burst, _counters[w], _stop));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
+        _running = true; // from here Stop() must join: a launch failing half-way leaves others running
         foreach (var worker in _workers) worker.Launch();
-        _running = true;
     }
 
     private void CheckLinks(double timeoutSeconds)

@@ -31,7 +31,9 @@ internal static unsafe class DpdkError
     public static string Hint(int errno, string call) => (errno, call) switch
     {
         (ENOMEM or ENOSPC, _) => "; no free hugepages (or too few): run ./hugepages-setup.sh, or add --no-huge to the EAL arguments for a test run",
-        (EACCES or EPERM, _) => "; permission denied: run as root (hugepages and device access need it), or use --in-memory --no-huge for virtual devices",
+        (EACCES, _) => "; permission denied: run as root (hugepages and device access need it), or --no-huge for virtual devices",
+        (EPERM, "rte_eth_dev_start") => "; the device refused to start: for memif or vhost-user, is the peer there and the socket path right? For a NIC, run as root and check its binding (dpdk-devbind.py --status)",
+        (EPERM, _) => "; operation not permitted: run as root (hugepages and device access need it)",
         (EALREADY, "rte_eal_init") => "; EAL is already initialised in this process",
         (EINVAL, "rte_eal_init") => "; check the EAL arguments after -- (e.g. -l 0,1 --vdev net_null0)",
         (ENODEV or ENOENT, "rte_eal_init") => "; a device or driver named in the EAL arguments was not found: check --vdev/-a names (dpdk-devbind.py --status)",
