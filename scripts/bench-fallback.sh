@@ -4,7 +4,7 @@
 # sockets. Prints replies/s, latency percentiles, server CPU-seconds per million datagrams, and
 # ratios against sockperf. A benchmark, not a test: see docs/BENCHMARKS.md "Kernel fallback".
 #
-#   scripts/bench-fallback.sh [-t SECONDS] [-m MSG_SIZE] [-r RATE] [-o results.md]
+#   scripts/bench-fallback.sh [-t SECONDS] [-n ROUNDS] [-m MSG_SIZE] [-r RATE] [-o results.md]
 #
 # Three loads per server, each against a fresh server process:
 #   ping-pong    one message in flight: round-trip latency (p50/p99/p99.9) and replies/s;
@@ -14,19 +14,23 @@
 #                server's receive rate shows which side saturates.
 # The server runs on CPU 1 and the client on CPU 0 (taskset), one synthex worker, so the two
 # never share a core; every server gets the same 4 MiB socket buffers. Traffic stays on 127.0.0.1.
+# Rounds interleave the three servers (sockperf, io-uring, socket, sockperf, ...) so each sees the
+# same machine; the table gives the median of each figure over the rounds.
 set -euo pipefail
 
 SECONDS_PER_RUN=5
+ROUNDS=3
 MSG=64
 RATE=40000
 OUT=""
-while getopts "t:m:r:o:h" opt; do
+while getopts "t:n:m:r:o:h" opt; do
   case $opt in
     t) SECONDS_PER_RUN=$OPTARG ;;
+    n) ROUNDS=$OPTARG ;;
     m) MSG=$OPTARG ;;
     r) RATE=$OPTARG ;;
     o) OUT=$OPTARG ;;
-    *) sed -n '2,18p' "$0"; exit 2 ;;
+    *) sed -n '2,20p' "$0"; exit 2 ;;
   esac
 done
 
@@ -123,29 +127,42 @@ PY
 }
 
 : >"$WORK/results"
-for mode in ping-pong under-load max; do
-  for name in sockperf io-uring socket; do
-    echo "  $mode against $name..." >&2
-    run_load "$name" "$mode"
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+for round in $(seq 1 "$ROUNDS"); do
+  for mode in ping-pong under-load max; do
+    for name in sockperf io-uring socket; do
+      echo "  round $round: $mode against $name..." >&2
+      run_load "$name" "$mode"
+    done
   done
 done
+LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 
-python3 - "$WORK/results" "$SECONDS_PER_RUN" "$MSG" >"$WORK/table.md" <<'PY'
-import sys
-rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
-secs, msg = sys.argv[2], sys.argv[3]
-base = {(r[1]): r for r in rows if r[0] == 'sockperf'}
-print(f"sockperf client, {secs} s per run, {msg}-byte messages, server on its own CPU, 1 synthex worker\n")
-print("| load | server | replies/s | sent/s | lost | p50 µs | p99 µs | p99.9 µs | server CPU s | server rx/s | CPU s / M datagrams | replies/s vs sockperf | CPU/datagram vs sockperf |")
+python3 - "$WORK/results" "$SECONDS_PER_RUN" "$MSG" "$ROUNDS" "$RATE" >"$WORK/table.md" <<'PY'
+import statistics, sys
+secs, msg, rounds, rate = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+runs = {}
+for line in open(sys.argv[1]):
+    r = line.rstrip('\n').split('\t')
+    runs.setdefault((r[1], r[0]), []).append([float(x) for x in r[2:]])
+med = {k: [statistics.median(col) for col in zip(*v)] for k, v in runs.items()}
+# columns: replies/s, sent/s, lost, p50, p99, p99.9, cpu s, server rx/s, cpu s per M
+print(f"sockperf client, {secs} s per run, {msg}-byte messages, median of {rounds} interleaved rounds; "
+      f"under-load offers {rate} msg/s; server on its own CPU, 1 synthex worker\n")
+print("| load | server | replies/s | sent/s | lost | p50 µs | p99 µs | p99.9 µs | server rx/s | server CPU s / M datagrams | replies/s vs sockperf | CPU/datagram vs sockperf | p99 vs sockperf |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for r in rows:
-    name, mode, rps, sps, lost, p50, p99, p999, cpu, rx, cpm = r
-    b = base[mode]
-    ratio = float(rps) / float(b[2]) if float(b[2]) else 0
-    cratio = float(cpm) / float(b[10]) if float(b[10]) else 0
-    print(f"| {mode} | {name} | {rps} | {sps} | {lost} | {p50} | {p99} | {p999} | {cpu} | {rx} | {cpm} | {ratio:.2f}× | {cratio:.2f}× |")
+for mode in ("ping-pong", "under-load", "max"):
+    b = med.get((mode, "sockperf"))
+    for name in ("sockperf", "io-uring", "socket"):
+        m = med.get((mode, name))
+        if m is None or b is None: continue
+        rps, sps, lost, p50, p99, p999, cpu, rxs, cpm = m
+        ratio = lambda x, y: f"{x / y:.2f}×" if y else "n/a"
+        print(f"| {mode} | {name} | {rps:.0f} | {sps:.0f} | {lost:.0f} | {p50:.1f} | {p99:.1f} | {p999:.1f} | {rxs:.0f} | {cpm:.2f} | "
+              f"{ratio(rps, b[0])} | {ratio(cpm, b[8])} | {ratio(p99, b[4])} |")
 PY
 cat "$WORK/table.md"
 echo
+echo "load average: $LOAD_BEFORE before, $LOAD_AFTER after"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, kernel $(uname -r), $(sockperf --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/sockperf \1/p' | head -1)"
 if [[ -n $OUT ]]; then cp "$WORK/table.md" "$OUT"; fi

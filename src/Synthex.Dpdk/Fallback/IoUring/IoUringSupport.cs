@@ -107,7 +107,7 @@ public sealed record IoUringSupport
             return new IoUringSupport
             {
                 Usable = true,
-                Reason = $"io_uring usable: {mode}, multishot RECVMSG, provided-buffer ring" + (zc ? ", SENDMSG_ZC available" : ""),
+                Reason = $"{mode}, multishot RECVMSG, provided-buffer ring" + (zc ? ", SENDMSG_ZC available" : ""),
                 SetupFlags = flags,
                 SetupMode = mode,
                 SendZeroCopy = zc,
