@@ -7,7 +7,7 @@
 # targets, and writes artifacts/bench/simd.json: one entry per (kernel, size, path) with gbps,
 # baseline, baseline_gbps and ratio.
 #
-#   --quick        3 ms samples, best of 21, kernel and baseline alternating (about 1 minute; < 3 min)
+#   --quick        2 ms samples, best of 41, kernel and baseline alternating (about 1.5 minutes; < 3 min)
 #   (default)      the same harness with 20 ms samples, then the BenchmarkDotNet suites
 #                  (several minutes per suite; results under BenchmarkDotNet.Artifacts/)
 #   --only KERNEL  checksum | toeplitz | crc | dot | sum | cosine | norm | consensus | gemm | similarity

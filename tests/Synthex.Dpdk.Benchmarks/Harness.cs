@@ -36,9 +36,10 @@ internal static class Harness
 {
     // Short samples, many of them: on a 2-core VM shared with builds (load average up to 9 while
     // this was written) the chance that one short sample runs undisturbed is what makes the minimum
-    // meaningful; 21 × 3 ms per side kept ratios within ±5 % run to run where 7 × 8 ms moved ±25 %.
-    public static double SampleMs = 3;
-    public static int Samples = 21;
+    // meaningful. 7 × 8 ms per side moved ratios ±25 % run to run; 21 × 3 ms about ±5 %, but a
+    // burst of load still caught every sample of one case now and then; 41 × 2 ms has not.
+    public static double SampleMs = 2;
+    public static int Samples = 41;
 
     /// <summary>ns per operation of <paramref name="run"/>(iterations), best of the samples.</summary>
     public static (double A, double B) Pair(Func<long, long> a, Func<long, long> b)
