@@ -94,8 +94,12 @@ internal sealed class VethPair : IDisposable
     public string ClientNs { get; }
     public string ServerAddress { get; }
     public string ClientAddress { get; }
+    public string ServerIf { get; }
+    public string ClientIf { get; }
 
-    public VethPair()
+    /// <param name="serverAddress">False: leave the server end without an IP address, so its kernel
+    /// ignores the traffic and only a packet socket (DPDK's net_af_packet) sees it.</param>
+    public VethPair(bool serverAddress = true)
     {
         string id = Guid.NewGuid().ToString("N")[..6];
         int subnet = Random.Shared.Next(1, 250);
@@ -103,13 +107,13 @@ internal sealed class VethPair : IDisposable
         ClientNs = $"sxf-cli-{id}";
         ServerAddress = $"10.213.{subnet}.1";
         ClientAddress = $"10.213.{subnet}.2";
-        string a = $"sxfa{id}", b = $"sxfb{id}"; // interface names: 15 characters at most
+        string a = ServerIf = $"sxfa{id}", b = ClientIf = $"sxfb{id}"; // interface names: 15 characters at most
         try
         {
             FallbackFixture.MustRun("ip", "netns", "add", ServerNs);
             FallbackFixture.MustRun("ip", "netns", "add", ClientNs);
             FallbackFixture.MustRun("ip", "link", "add", a, "netns", ServerNs, "type", "veth", "peer", "name", b, "netns", ClientNs);
-            Configure(ServerNs, a, ServerAddress);
+            Configure(ServerNs, a, serverAddress ? ServerAddress : null);
             Configure(ClientNs, b, ClientAddress);
         }
         catch
@@ -119,11 +123,21 @@ internal sealed class VethPair : IDisposable
         }
     }
 
-    private static void Configure(string ns, string dev, string address)
+    private static void Configure(string ns, string dev, string? address)
     {
-        FallbackFixture.MustRun("ip", "-n", ns, "addr", "add", $"{address}/24", "dev", dev);
+        if (address is not null) FallbackFixture.MustRun("ip", "-n", ns, "addr", "add", $"{address}/24", "dev", dev);
         FallbackFixture.MustRun("ip", "-n", ns, "link", "set", dev, "up");
         FallbackFixture.MustRun("ip", "-n", ns, "link", "set", "lo", "up");
+    }
+
+    /// <summary>The MAC address of the server end.</summary>
+    public string ServerMac
+    {
+        get
+        {
+            var (_, output) = FallbackFixture.Run("ip", "-n", ServerNs, "-br", "link", "show", ServerIf);
+            return output.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2];
+        }
     }
 
     public void Dispose()
