@@ -87,7 +87,9 @@ public static unsafe class Consensus
     internal static void AccumulateBurst(SimdPath path, Span<float> accumulator, ReadOnlySpan<float> weights, ReadOnlySpan<float> vectors)
     {
         SimdInfo.EnsureAvailable(path);
-        if (vectors.Length != weights.Length * accumulator.Length || accumulator.IsEmpty) throw new ArgumentException("shape", nameof(vectors));
+        if (accumulator.IsEmpty) Reductions.ThrowEmpty(nameof(accumulator));
+        if (vectors.Length != weights.Length * accumulator.Length)
+            throw new ArgumentException($"Expected {weights.Length} × {accumulator.Length} floats, got {vectors.Length}.", nameof(vectors));
         Burst(AxpyBurst4For(path), AxpyFor(path), accumulator, weights, vectors);
     }
 

@@ -75,7 +75,7 @@ public static class SimdInfo
         // Vector512.IsHardwareAccelerated is the runtime's own judgement (false on CPUs that
         // down-clock on zmm); V512 stays forcible there, but is not the default.
         if (available.Contains(SimdPath.V512) && Vector512.IsHardwareAccelerated) return SimdPath.V512;
-        return available.Contains(SimdPath.V256) ? SimdPath.V256 : available[^1] == SimdPath.V512 ? SimdPath.V128 : available[^1];
+        return available.Contains(SimdPath.V256) ? SimdPath.V256 : available[^1]; // v512 implies v256
     }
 
     private static SimdPath[] DetectAvailable()
