@@ -34,6 +34,12 @@ public sealed record KernelBackendOptions
     /// </summary>
     public int SocketBufferBytes { get; init; } = 4 << 20;
 
+    /// <summary>
+    /// io_uring: send replies with SENDMSG_ZC. Off by default: measured, it does not pay for
+    /// datagrams this backend carries (docs/BENCHMARKS.md, "Kernel fallback").
+    /// </summary>
+    public bool SendZeroCopy { get; init; }
+
     /// <summary>Socket backend: datagrams per recvmmsg/sendmmsg call.</summary>
     public int Batch { get; init; } = 64;
 }

@@ -57,6 +57,8 @@ public sealed class KernelServer : IDisposable
         {
             support = IoUringSupport.Probe();
             if (!support.Usable) throw new KernelBackendException(support.Reason);
+            if (options.SendZeroCopy && !support.SendZeroCopy)
+                throw new KernelBackendException("IORING_OP_SENDMSG_ZC is not supported by this kernel (Linux 6.1+)");
         }
 
         int[] fds = UdpSocket.OpenGroup(options.Listen, options.Workers, options.SocketBufferBytes, out var bound);

@@ -166,6 +166,26 @@ public class KernelServerTests
     }
 
     [Fact]
+    public void Zero_copy_sends_reply_and_give_their_buffers_back_on_the_notification()
+    {
+        // 16 buffers, 500 round trips: a buffer not returned after its SENDMSG_ZC notification
+        // would exhaust the ring within the first 16.
+        var options = Options(IPAddress.Loopback) with { BufferCount = 16, SendZeroCopy = true };
+        using var server = KernelServer.Start(KernelBackendKind.IoUring, options, new UpperEcho());
+        using var client = new UdpTestClient(server.LocalEndPoint);
+        for (int i = 0; i < 500; i++)
+        {
+            client.Send("zc"u8);
+            Assert.Equal("ZC", Encoding.ASCII.GetString(client.Receive() ?? throw new Xunit.Sdk.XunitException($"no reply {i}")));
+        }
+        server.Stop();
+        var c = server.Counters[0];
+        Assert.Equal(500, c.TxPackets);
+        Assert.Equal(0, c.Dropped);
+        Assert.Equal(0, server.NoBufferStalls);
+    }
+
+    [Fact]
     public void A_port_in_use_is_a_clear_setup_error()
     {
         using var first = KernelServer.Start(KernelBackendKind.Socket, Options(IPAddress.Loopback), new UpperEcho());

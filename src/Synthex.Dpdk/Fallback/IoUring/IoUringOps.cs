@@ -26,11 +26,15 @@ internal static unsafe class IoUringOps
         sqe->UserData = userData;
     }
 
-    /// <summary>SENDMSG of <paramref name="msg"/> (which must stay valid until the completion).</summary>
+    /// <summary>
+    /// SENDMSG of <paramref name="msg"/> (which must stay valid until the completion). With
+    /// <paramref name="zeroCopy"/>, SENDMSG_ZC: the kernel sends from our pages and posts a second
+    /// completion (<c>IORING_CQE_F_NOTIF</c>) when it no longer needs them.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void PrepSendmsg(IoUringSqe* sqe, int fd, MsgHdr* msg, ulong userData)
+    public static void PrepSendmsg(IoUringSqe* sqe, int fd, MsgHdr* msg, ulong userData, bool zeroCopy = false)
     {
-        sqe->Opcode = IORING_OP_SENDMSG;
+        sqe->Opcode = zeroCopy ? IORING_OP_SENDMSG_ZC : IORING_OP_SENDMSG;
         sqe->Fd = fd;
         sqe->Addr = (ulong)msg;
         sqe->Len = 1;

@@ -66,7 +66,9 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
     protected override void SetUp()
     {
         int count = Options.BufferCount;
-        uint cqEntries = (uint)Math.Max(2 * count, 2 * (int)SqEntries);
+        // Every outstanding completion owns a buffer: its receive, its send, and with zero-copy
+        // the send's notification; four per buffer leaves room to spare.
+        uint cqEntries = (uint)Math.Max(4 * count, 2 * (int)SqEntries);
         _ring = IoUringRing.TryCreate(SqEntries, cqEntries, _setupFlags, out int err)
             ?? throw new KernelBackendException($"io_uring_setup failed: {Libc.StrError(-err)}", -err);
         _buffers = new ProvidedBufferRing(_ring, BufferGroup, count, Options.BufferSize);
@@ -141,7 +143,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
             ref IoUringCqe cqe = ref ring.Cqe(head + i);
             ulong tag = cqe.UserData;
             if ((tag & SendTag) != 0)
-                OnSent(buffers, (ushort)tag, cqe.Res);
+                OnSent(buffers, (ushort)tag, cqe.Res, cqe.Flags);
             else if (tag == RecvTag)
                 received += OnReceived(ring, buffers, cqe.Res, cqe.Flags);
             // CancelTag: nothing to do; the receive's own final CQE reports the end.
@@ -211,18 +213,24 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         _sendIovs[bid].Len = (nuint)length;
         IoUringSqe* sqe = ring.NextSqe();
         if (sqe == null) Environment.FailFast("io_uring SQ full despite the completion budget");
-        IoUringOps.PrepSendmsg(sqe, Fd, msg, SendTag | bid);
+        IoUringOps.PrepSendmsg(sqe, Fd, msg, SendTag | bid, Options.SendZeroCopy);
         _sendsInFlight++;
         _sendsPrepared++;
         return 1;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void OnSent(ProvidedBufferRing buffers, ushort bid, int res)
+    private void OnSent(ProvidedBufferRing buffers, ushort bid, int res, uint flags)
     {
+        if ((flags & IORING_CQE_F_NOTIF) == 0)
+        {
+            // The send's own completion: count it.
+            if (res >= 0) Counters.Tx(1, res);
+            else Counters.Drop(DropReason.SendFailed);
+            // A zero-copy send still owns the buffer until its notification arrives.
+            if ((flags & IORING_CQE_F_MORE) != 0) return;
+        }
         _sendsInFlight--;
-        if (res >= 0) Counters.Tx(1, res);
-        else Counters.Drop(DropReason.SendFailed);
         buffers.Recycle(bid);
         _buffersHeld--;
     }

@@ -63,6 +63,7 @@ internal static class IoUringConst
     // cqe.flags
     public const uint IORING_CQE_F_BUFFER = 1u << 0;
     public const uint IORING_CQE_F_MORE = 1u << 1;
+    public const uint IORING_CQE_F_NOTIF = 1u << 3;
     public const int IORING_CQE_BUFFER_SHIFT = 16;
 
     // io_uring_probe_op.flags
