@@ -5,6 +5,7 @@
 # ratios against sockperf. A benchmark, not a test: see docs/BENCHMARKS.md "Kernel fallback".
 #
 #   scripts/bench-fallback.sh [-t SECONDS] [-n ROUNDS] [-m MSG_SIZE] [-r RATE] [-o results.md]
+#   scripts/bench-fallback.sh -z     # SENDMSG vs SENDMSG_ZC: server CPU per datagram by size
 #
 # Three loads per server, each against a fresh server process:
 #   ping-pong    one message in flight: round-trip latency (p50/p99/p99.9) and replies/s;
@@ -20,17 +21,19 @@ set -euo pipefail
 
 SECONDS_PER_RUN=5
 ROUNDS=3
+ZC=0
 MSG=64
 RATE=40000
 OUT=""
-while getopts "t:n:m:r:o:h" opt; do
+while getopts "t:n:m:r:o:zh" opt; do
   case $opt in
+    z) ZC=1 ;;
     t) SECONDS_PER_RUN=$OPTARG ;;
     n) ROUNDS=$OPTARG ;;
     m) MSG=$OPTARG ;;
     r) RATE=$OPTARG ;;
     o) OUT=$OPTARG ;;
-    *) sed -n '2,20p' "$0"; exit 2 ;;
+    *) sed -n '2,21p' "$0"; exit 2 ;;
   esac
 done
 
@@ -47,6 +50,67 @@ command -v sockperf >/dev/null || { echo "sockperf not installed (apt-get instal
 NCPU=$(nproc)
 SERVER_CPU=$(( NCPU > 1 ? 1 : 0 ))
 CLIENT_CPU=0
+
+if (( ZC )); then
+  # In process: a KernelServer on io_uring with 64 KiB buffers and a windowed loopback client;
+  # the worker thread's own CPU time (/proc/self/task/TID/stat) per datagram answered.
+  mkdir -p "$WORK/zc"
+  cat >"$WORK/zc/zc.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings>
+    <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally><TreatWarningsAsErrors>false</TreatWarningsAsErrors></PropertyGroup>
+  <ItemGroup><ProjectReference Include="$ROOT/src/Synthex.Dpdk/Synthex.Dpdk.csproj" /></ItemGroup>
+</Project>
+XML
+  cat >"$WORK/zc/Program.cs" <<'CS'
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Synthex.Dpdk.Fallback;
+using Synthex.Dpdk.Pipeline;
+
+int seconds = int.Parse(args[0]);
+Console.WriteLine("| payload B | send | replies/s | server µs CPU / datagram |");
+Console.WriteLine("|---:|---|---:|---:|");
+foreach (int size in new[] { 64, 1400, 8192, 32768 })
+    foreach (bool zc in new[] { false, true, false, true })
+    {
+        var opt = new KernelBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), BufferCount = 256, BufferSize = 65536, SendZeroCopy = zc };
+        using var server = KernelServer.Start(KernelBackendKind.IoUring, opt, new Echo());
+        int tid = Directory.GetDirectories("/proc/self/task").Select(d => int.Parse(Path.GetFileName(d)))
+            .First(t => File.ReadAllText($"/proc/self/task/{t}/comm").Trim() == "synthex-uring-0");
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 8 << 20, SendBufferSize = 8 << 20 };
+        s.Connect(server.LocalEndPoint);
+        var payload = new byte[size]; var reply = new byte[65536];
+        for (int i = 0; i < 2000; i++) { s.Send(payload); s.Receive(reply); }
+        long cpu0 = Cpu(tid), n = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            for (int i = 0; i < 16; i++) s.Send(payload);
+            for (int i = 0; i < 16; i++) s.Receive(reply);
+            n += 16;
+        }
+        double secs = sw.Elapsed.TotalSeconds, cpu = (Cpu(tid) - cpu0) * 1e6 / 100;
+        server.Stop();
+        Console.WriteLine($"| {size} | {(zc ? "SENDMSG_ZC" : "SENDMSG")} | {n / secs:F0} | {cpu / n:F2} |");
+    }
+
+static long Cpu(int tid)
+{
+    var f = File.ReadAllText($"/proc/self/task/{tid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    return long.Parse(f[11]) + long.Parse(f[12]); // utime + stime, in 1/100 s (CLK_TCK)
+}
+
+struct Echo : IDatagramApp { public Fate Process(Span<byte> p, ref int l) => Fate.Reply; }
+CS
+  echo "building the zero-copy comparison..." >&2
+  dotnet build -c Release -v q -nologo "$WORK/zc/zc.csproj" -o "$WORK/zc/bin" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+  echo "SENDMSG vs SENDMSG_ZC, loopback, 16 datagrams in flight, ${SECONDS_PER_RUN} s per run, each twice, interleaved"
+  dotnet "$WORK/zc/bin/zc.dll" "$SECONDS_PER_RUN"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, kernel $(uname -r)"
+  exit 0
+fi
 
 echo "building synthex (Release)..." >&2
 dotnet build -c Release -v q -nologo "$ROOT/src/Synthex.Dpdk.Cli/Synthex.Dpdk.Cli.csproj" -o "$WORK/bin" >"$WORK/build.log" 2>&1 \
