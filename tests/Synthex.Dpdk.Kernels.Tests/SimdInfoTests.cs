@@ -1,7 +1,66 @@
+using System.Reflection;
+using System.Runtime.Loader;
+
 namespace Synthex.Dpdk.Kernels.Tests;
 
 public class SimdInfoTests
 {
+    /// <summary>
+    /// The variable as the product reads it: a fresh copy of the kernel assembly in its own load
+    /// context runs its static initialisers again, under SYNTHEX_SIMD set for the occasion. (Tests in
+    /// one class run sequentially, so the process-wide variable does not leak into another test.)
+    /// </summary>
+    [Theory]
+    [InlineData("scalar")]
+    [InlineData("v128")]
+    [InlineData("v256")]
+    [InlineData("v512")]
+    public void The_environment_variable_forces_the_path_in_a_fresh_load_of_the_library(string name)
+    {
+        if (!SimdInfo.Available.Select(SimdInfo.Name).Contains(name)) return; // covered by the Select tests below
+        var (selected, forced, sum) = LoadFreshCopy(name, asm =>
+        {
+            Type info = asm.GetType("Synthex.Dpdk.Kernels.SimdInfo")!;
+            object path = info.GetProperty("Selected")!.GetValue(null)!;
+            bool f = (bool)info.GetProperty("Forced")!.GetValue(null)!;
+            // A kernel through the public API, dispatched on the forced path.
+            MethodInfo sumMethod = asm.GetType("Synthex.Dpdk.Kernels.Reductions")!.GetMethod("Sum", [typeof(ReadOnlySpan<float>)])!;
+            float[] data = Enumerable.Range(1, 100).Select(i => (float)i).ToArray();
+            var del = sumMethod.CreateDelegate<SumDelegate>();
+            return (path.ToString(), f, del(data));
+        });
+        Assert.Equal(name, selected!.ToLowerInvariant());
+        Assert.True(forced);
+        Assert.Equal(5050f, sum);
+    }
+
+    [Fact]
+    public void An_unknown_forced_name_fails_at_start_up_listing_the_paths()
+    {
+        var ex = Assert.ThrowsAny<Exception>(() => LoadFreshCopy("avx9000", asm =>
+            asm.GetType("Synthex.Dpdk.Kernels.SimdInfo")!.GetProperty("Selected")!.GetValue(null)));
+        Exception root = ex;
+        while (root.InnerException is not null) root = root.InnerException;
+        Assert.IsType<ArgumentException>(root);
+        Assert.Contains("scalar, v128, v256, v512", root.Message);
+    }
+
+    private delegate float SumDelegate(ReadOnlySpan<float> x);
+
+    private static T LoadFreshCopy<T>(string env, Func<Assembly, T> body)
+    {
+        string path = typeof(SimdInfo).Assembly.Location;
+        var alc = new AssemblyLoadContext("simd-" + env, isCollectible: true);
+        string? old = Environment.GetEnvironmentVariable(SimdInfo.EnvironmentVariable);
+        Environment.SetEnvironmentVariable(SimdInfo.EnvironmentVariable, env);
+        try { return body(alc.LoadFromAssemblyPath(path)); }
+        finally
+        {
+            Environment.SetEnvironmentVariable(SimdInfo.EnvironmentVariable, old);
+            alc.Unload();
+        }
+    }
+
     private static readonly SimdPath[] All = [SimdPath.Scalar, SimdPath.V128, SimdPath.V256, SimdPath.V512];
 
     [Fact]
