@@ -23,8 +23,9 @@ public partial class TestpmdPeerTests
         string socket = Path.Combine(Path.GetTempPath(), $"{prefix}.memif");
         string report = Path.Combine(Path.GetTempPath(), $"{prefix}.json");
         // memif needs DPDK's multi-process channel: hugepages with a file prefix, not --in-memory.
+        // No --duration: synthex runs until SIGTERM, once testpmd is done.
         using var synthex = SynthexRun.Start(["run", "--app", app, .. (mode is null ? Array.Empty<string>() : ["--mode", mode]),
-            "--duration", "6", "--stats-interval", "1", "--stats-json", report, "--",
+            "--stats-interval", "1", "--stats-json", report, "--",
             "-l", "0,1", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error", "--vdev",
             link == "memif" ? $"net_memif0,role=server,socket={socket}" : $"net_vhost0,iface={socket},queues=1"]);
         Assert.True(synthex.WaitFor("synthex: running", TimeSpan.FromSeconds(30)), synthex.Output);
@@ -38,16 +39,28 @@ public partial class TestpmdPeerTests
                                   "--forward-mode=io", "--tx-first", "--stats-period", "1", "--auto-start", "--total-num-mbufs", "8192"]))
             psi.ArgumentList.Add(a);
         using var testpmd = Process.Start(psi)!;
-        var output = testpmd.StandardOutput.ReadToEndAsync();
-        var errors = testpmd.StandardError.ReadToEndAsync();
-        await Task.Delay(2500);
+        var log = new System.Text.StringBuilder();
+        testpmd.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
+        testpmd.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
+        testpmd.BeginOutputReadLine();
+        testpmd.BeginErrorReadLine();
+        string Log() { lock (log) return log.ToString(); }
+        // Forwarding runs once testpmd prints its first per-second statistics (EAL start and the
+        // link check can take seconds on a loaded host); let packets circulate for 2 s after that.
+        var started = Stopwatch.StartNew();
+        while (!Log().Contains("Rx-pps") && !testpmd.HasExited && started.Elapsed < TimeSpan.FromSeconds(30))
+            await Task.Delay(50);
+        Assert.True(Log().Contains("Rx-pps"), $"testpmd did not start forwarding\n{Log()}\n{synthex.Output}");
+        await Task.Delay(2000);
         _ = kill(testpmd.Id, 2); // SIGINT: testpmd stops forwarding and prints its totals
         Assert.True(testpmd.WaitForExit(TimeSpan.FromSeconds(20)), "testpmd did not stop");
-        string text = await output + await errors;
+        testpmd.WaitForExit();
+        string text = Log();
         var rx = AccumulatedRx().Match(text);
         Assert.True(rx.Success, text);
         long testpmdRx = long.Parse(rx.Groups[1].Value);
 
+        _ = kill(synthex.Pid, 15); // SIGTERM: synthex stops, drains and writes its report
         Assert.True(synthex.WaitForExit(TimeSpan.FromSeconds(30)), synthex.Output);
         Assert.True(synthex.ExitCode == 0, synthex.Output);
         var totals = SynthexRun.Report(report).GetProperty("totals");
