@@ -41,8 +41,8 @@ public class ReflectTests
         var frame = new FrameBuilder { Ttl = 3 }.Build();
         var app = new Reflect();
         Assert.Equal(Fate.Reply, app.Process(frame, new FrameMeta(0, 0, 0)));
-        Assert.True(InternetChecksum.IsValidIpv4Header(frame.AsSpan(14, 20)));
-        Assert.Equal(InternetChecksum.L4OverIpv4(frame.AsSpan(14, 20), frame.AsSpan(34), 6), BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(40)));
+        Assert.True(ReferenceChecksum.IsValidIpv4Header(frame.AsSpan(14, 20)));
+        Assert.Equal(ReferenceChecksum.L4OverIpv4(frame.AsSpan(14, 20), frame.AsSpan(34), 6), BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(40)));
     }
 
     [Fact]

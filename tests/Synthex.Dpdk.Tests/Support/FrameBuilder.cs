@@ -76,14 +76,14 @@ public sealed class FrameBuilder
             IpSrc.CopyTo(l3, 12);
             IpDst.CopyTo(l3, 16);
             Ipv4Options.CopyTo(l3, 20);
-            BinaryPrimitives.WriteUInt16BigEndian(l3.AsSpan(10), InternetChecksum.Ipv4Header(l3.AsSpan(0, ihl)));
+            BinaryPrimitives.WriteUInt16BigEndian(l3.AsSpan(10), ReferenceChecksum.Ipv4Header(l3.AsSpan(0, ihl)));
             l4.CopyTo(l3, ihl);
             if (Protocol != IpProtocol.Udp || UdpChecksum)
             {
                 var seg = l3.AsSpan(ihl);
                 ushort c = Protocol == IpProtocol.Icmp
-                    ? InternetChecksum.Finish(InternetChecksum.Sum(seg))
-                    : InternetChecksum.L4OverIpv4(l3, seg, checksumAt);
+                    ? ReferenceChecksum.Finish(ReferenceChecksum.Sum(seg))
+                    : ReferenceChecksum.L4OverIpv4(l3, seg, checksumAt);
                 if (Protocol == IpProtocol.Udp && c == 0) c = 0xFFFF;
                 BinaryPrimitives.WriteUInt16BigEndian(seg[checksumAt..], c);
             }
@@ -111,7 +111,7 @@ public sealed class FrameBuilder
             l3[nextAt] = proto;
             l4.CopyTo(l3, at);
             var seg = l3.AsSpan(at);
-            ushort c = InternetChecksum.L4OverIpv6(l3, seg, proto, checksumAt);
+            ushort c = ReferenceChecksum.L4OverIpv6(l3, seg, proto, checksumAt);
             if (Protocol == IpProtocol.Udp && c == 0) c = 0xFFFF;
             BinaryPrimitives.WriteUInt16BigEndian(seg[checksumAt..], c);
         }

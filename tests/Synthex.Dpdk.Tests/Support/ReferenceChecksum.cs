@@ -1,32 +1,14 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 
-namespace Synthex.Dpdk.Packets;
+namespace Synthex.Dpdk.Tests.Support;
 
 /// <summary>
-/// The Internet checksum: full computation (RFC 1071) for tests and reference, and the
-/// incremental update (RFC 1624) the hot path uses when it changes a 16-bit word.
+/// The Internet checksum computed the plain way, word by word in network order (RFC 1071), as
+/// an independent reference for the tests: it shares no code with the SIMD kernels
+/// (Synthex.Dpdk.Kernels.InternetChecksum) that the appliance uses.
 /// </summary>
-/// <remarks>
-/// Scalar on purpose: the hot path only ever updates a word or two. Bulk checksumming belongs
-/// to the SIMD kernels (Synthex.Dpdk.Kernels); this file is their reference twin here.
-/// </remarks>
-public static class InternetChecksum
+public static class ReferenceChecksum
 {
-    /// <summary>
-    /// RFC 1624 eqn. 3: <c>HC' = ~(~HC + ~m + m')</c> in one's complement arithmetic, where
-    /// <c>m</c> is the old and <c>m'</c> the new value of one 16-bit word. Eqn. 3 (unlike eqn. 2)
-    /// never yields 0xFFFF... for a sum that should be zero, and needs no special cases.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ushort Update(ushort checksum, ushort oldWord, ushort newWord)
-    {
-        uint sum = (uint)(ushort)~checksum + (ushort)~oldWord + newWord;
-        sum = (sum & 0xFFFF) + (sum >> 16);
-        sum = (sum & 0xFFFF) + (sum >> 16);
-        return (ushort)~sum;
-    }
-
     /// <summary>One's complement sum of <paramref name="data"/> as big-endian words (odd tail padded with zero), not folded.</summary>
     public static uint Sum(ReadOnlySpan<byte> data, uint initial = 0)
     {
