@@ -48,8 +48,9 @@ internal sealed class KernelBackend : IBackend
         {
             _server = app.CreateDatagramApp(settings, new Starter(_kind, options));
         }
-        catch (KernelBackendException e)
+        catch (Exception e) when (e is KernelBackendException or IoUring.IoUringException)
         {
+            // A socket, ring or buffer the host refused (port in use, memory limits): exit 3.
             throw new EnvironmentException($"{Name}: {e.Message}", e);
         }
         _port = _port with { Name = $"udp {_server.LocalEndPoint}" };
