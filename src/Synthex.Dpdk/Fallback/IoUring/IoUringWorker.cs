@@ -23,8 +23,8 @@ namespace Synthex.Dpdk.Fallback.IoUring;
 /// <c>no_buffer</c> drops. The receive is re-armed as soon as a buffer is back.</para>
 /// <para>The SQ never overflows: each iteration handles at most as many completions as there are
 /// free SQ slots (less two for re-arm and cancel), and each completion prepares at most one SQE.
-/// The CQ never overflows either: it holds twice the buffer count, and every outstanding
-/// completion owns a buffer (a receive) or a buffer's send.</para>
+/// The CQ never overflows either: it holds four entries per buffer, and every outstanding
+/// completion belongs to a buffer (its receive, its send, a zero-copy send's notification).</para>
 /// </remarks>
 internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats where TApp : struct, IDatagramApp
 {
@@ -128,7 +128,6 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProcessCompletions(IoUringRing ring, bool draining)
     {
         ProvidedBufferRing buffers = _buffers!;

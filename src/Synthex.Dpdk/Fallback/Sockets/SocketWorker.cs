@@ -92,7 +92,6 @@ internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : stru
     }
 
     /// <summary>Runs the app over <paramref name="n"/> received datagrams; returns replies queued.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Process(int n)
     {
         int replies = 0;
