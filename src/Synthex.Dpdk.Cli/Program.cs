@@ -11,6 +11,8 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (!SimdSelectionIsValid()) return Runtime.ExitCodes.BadConfiguration;
+
         // Everything after the first "--" belongs to rte_eal_init, untouched: split it off before
         // System.CommandLine sees it.
         int split = Array.IndexOf(args, "--");
@@ -25,5 +27,25 @@ internal static class Program
             return Runtime.ExitCodes.BadConfiguration;
         }
         return parsed.Invoke();
+    }
+
+    /// <summary>
+    /// The kernels pick their SIMD path once, in a type initializer that honours SYNTHEX_SIMD.
+    /// A bad value there (a typo, or a path this CPU lacks) would otherwise surface later as a
+    /// TypeInitializationException from whichever kernel ran first: check it before anything
+    /// starts and report it as the configuration error it is.
+    /// </summary>
+    private static bool SimdSelectionIsValid()
+    {
+        try
+        {
+            _ = Kernels.SimdInfo.Selected;
+            return true;
+        }
+        catch (TypeInitializationException e) when (e.InnerException is { } reason)
+        {
+            Console.Error.WriteLine($"synthex: bad configuration: {Kernels.SimdInfo.EnvironmentVariable}: {reason.Message}");
+            return false;
+        }
     }
 }

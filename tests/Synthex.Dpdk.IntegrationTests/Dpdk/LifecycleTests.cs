@@ -126,6 +126,21 @@ public partial class LifecycleTests
         Assert.Contains(message, run.Stderr);
     }
 
+    [Theory]
+    [InlineData("info")]
+    [InlineData("run")]
+    public void A_bad_SYNTHEX_SIMD_is_a_configuration_error_naming_the_paths(string command)
+    {
+        // The kernels read SYNTHEX_SIMD in a type initializer; the CLI checks it before anything
+        // starts, so a typo is exit 2 with the allowed names, not a TypeInitializationException.
+        using var run = SynthexRun.Start([command], new Dictionary<string, string> { ["SYNTHEX_SIMD"] = "avx9000" });
+        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(30)), run.Output);
+        Assert.True(run.ExitCode == 2, $"expected exit 2, got {run.ExitCode}\n{run.Output}");
+        Assert.Contains("SYNTHEX_SIMD", run.Stderr);
+        Assert.Contains("scalar, v128, v256, v512", run.Stderr);
+        Assert.DoesNotContain("TypeInitializationException", run.Output);
+    }
+
     [Fact]
     public void Ports_are_chosen_by_name_and_id()
     {
