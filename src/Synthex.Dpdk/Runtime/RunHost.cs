@@ -43,7 +43,7 @@ public static class RunHost
                 && Stopwatch.GetElapsedTime(previous.Timestamp) >= interval / 2)
             {
                 var current = StatsSnapshot.Capture(backend);
-                log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds));
+                log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name));
                 previous = current;
             }
         }

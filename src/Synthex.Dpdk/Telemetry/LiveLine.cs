@@ -7,21 +7,31 @@ using System.Text;
 namespace Synthex.Dpdk.Telemetry;
 
 /// <summary>
-/// The one-line live view printed every <c>--stats-interval</c>: rates since the previous line,
-/// totals and per port, e.g.
-/// <code>[   2.0s] rx 14.20 Mpps 6.82 Gbps | tx 14.20 Mpps 6.82 Gbps | drops 0/s | p0 rx 7.10 tx 7.10 Mpps | p1 rx 7.10 tx 7.10 Mpps</code>
+/// The one-line live view printed every <c>--stats-interval</c>: the backend, rates since the
+/// previous line, totals, the reasons behind the drops of the interval, and per port, e.g.
+/// <code>[   2.0s] dpdk rx 14.20 Mpps 6.82 Gbps | tx 14.19 Mpps 6.81 Gbps | drops 9000/s (tx_full 9000/s) | p0 rx 7.10 tx 7.10 Mpps | p1 rx 7.10 tx 7.09 Mpps</code>
 /// </summary>
 public static class LiveLine
 {
-    public static string Format(StatsSnapshot previous, StatsSnapshot current, double elapsedSeconds)
+    public static string Format(StatsSnapshot previous, StatsSnapshot current, double elapsedSeconds, string backend)
     {
         double dt = Stopwatch.GetElapsedTime(previous.Timestamp, current.Timestamp).TotalSeconds;
         if (dt <= 0) dt = 1e-9;
         var sb = new StringBuilder(160);
         var c = CultureInfo.InvariantCulture;
-        sb.Append(c, $"[{elapsedSeconds,7:F1}s] rx {Mpps(current.RxPackets - previous.RxPackets, dt)} Mpps {Gbps(current.RxBytes - previous.RxBytes, dt)} Gbps");
+        sb.Append(c, $"[{elapsedSeconds,7:F1}s] {backend} rx {Mpps(current.RxPackets - previous.RxPackets, dt)} Mpps {Gbps(current.RxBytes - previous.RxBytes, dt)} Gbps");
         sb.Append(c, $" | tx {Mpps(current.TxPackets - previous.TxPackets, dt)} Mpps {Gbps(current.TxBytes - previous.TxBytes, dt)} Gbps");
         sb.Append(c, $" | drops {(current.Dropped - previous.Dropped) / dt:F0}/s");
+        // Name what is dropping now, so a rising drop rate says why without opening the report.
+        string separator = " (";
+        for (int r = 1; r < current.Drops.Length; r++)
+        {
+            long d = current.Drops[r] - (r < previous.Drops.Length ? previous.Drops[r] : 0);
+            if (d == 0) continue;
+            sb.Append(c, $"{separator}{((DropReason)r).Name()} {d / dt:F0}/s");
+            separator = ", ";
+        }
+        if (separator == ", ") sb.Append(')');
         foreach (var port in current.Ports)
         {
             var before = FindPort(previous, port.Id);

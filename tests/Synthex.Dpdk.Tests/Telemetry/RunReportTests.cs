@@ -50,18 +50,19 @@ public class RunReportTests
     }
 
     [Fact]
-    public void Live_line_shows_rates_per_port_and_drops()
+    public void Live_line_names_the_backend_and_shows_rates_per_port_and_drops_by_reason()
     {
         var w = new WorkerCounters(1);
         var before = StatsSnapshot.Capture([w], [new PortStats(0, "p", 0, 0, 0, 0, 0, 0, 0, 0)]);
         w.Rx(1_000_000, 64_000_000); w.Tx(999_000, 63_936_000); w.Drop(DropReason.TxFull, 1000);
         Thread.Sleep(10);
         var after = StatsSnapshot.Capture([w], [new PortStats(0, "p", 1_000_000, 999_000, 0, 0, 5, 0, 0, 0)]);
-        var line = LiveLine.Format(before, after, 1.0);
-        Assert.Contains("rx ", line);
+        var line = LiveLine.Format(before, after, 1.0, "dpdk");
+        Assert.StartsWith("[    1.0s] dpdk rx ", line);
         Assert.Contains("Mpps", line);
         Assert.Contains("Gbps", line);
         Assert.Contains("drops ", line);
+        Assert.Matches(@"drops \d+/s \(tx_full \d+/s\)", line);
         Assert.Contains("p0 rx", line);
         Assert.Contains("lost", line);
     }
