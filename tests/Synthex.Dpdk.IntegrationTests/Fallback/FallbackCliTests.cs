@@ -38,7 +38,7 @@ public class FallbackCliTests
                 Assert.Equal(sent, client.Receive());
             }
         }
-        Assert.True(synthex.WaitFor("] rx"), "no live line\n" + synthex.Output);
+        Assert.True(synthex.WaitFor($"] {backend} rx"), "no live line naming the backend\n" + synthex.Output);
         synthex.Signal(SynthexProcess.SIGINT);
         Assert.Equal(0, synthex.WaitForExit());
         Assert.Contains("every packet accounted for", synthex.Stdout);
