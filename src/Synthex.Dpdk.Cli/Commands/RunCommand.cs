@@ -27,7 +27,7 @@ internal static class RunCommand
         {
             selection = BackendSelector.Open(settings);
             var report = RunHost.Run(selection, settings, stop, output);
-            return report.Accounted ? ExitCodes.Ok : ExitCodes.Failure;
+            return report.Accounted && report.WorkerFailure is null ? ExitCodes.Ok : ExitCodes.Failure;
         }
         catch (ConfigurationException e)
         {

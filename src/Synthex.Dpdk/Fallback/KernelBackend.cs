@@ -83,8 +83,9 @@ internal sealed class KernelBackend : IBackend
     public void Stop()
     {
         _server?.Stop();
+        // Reported like the DPDK backend's: RunHost writes the report, then the run exits 1.
         if (_server?.Failure is { } failure)
-            Console.Error.WriteLine($"synthex: {Name} worker failed: {failure}");
+            throw new InvalidOperationException($"worker failed: {failure}");
     }
 
     public void Dispose() => _server?.Dispose();

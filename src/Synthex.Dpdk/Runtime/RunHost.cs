@@ -48,7 +48,18 @@ public static class RunHost
             }
         }
 
-        backend.Stop();
+        // A worker that failed is reported after the others have drained: the counters and the
+        // report still say what was processed, and the run exits 1 with the reason.
+        string? workerFailure = null;
+        try
+        {
+            backend.Stop();
+        }
+        catch (Exception e)
+        {
+            workerFailure = e.Message;
+            log.WriteLine($"synthex: {backend.Name}: {e.Message}");
+        }
         double elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         long gcCollections = GC.CollectionCount(0) - gcBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
@@ -56,7 +67,7 @@ public static class RunHost
         var report = new RunReport
         {
             App = app.Name, Mode = mode, Backend = backend.Name, BackendReason = selection.Reason,
-            ElapsedSeconds = elapsed, StopCause = stop.Cause,
+            ElapsedSeconds = elapsed, StopCause = stop.Cause, WorkerFailure = workerFailure,
             Final = StatsSnapshot.Capture(backend, extendedPortStats: true),
             GcCollections = gcCollections, GcAllocatedBytes = allocated,
         };

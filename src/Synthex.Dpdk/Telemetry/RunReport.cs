@@ -24,6 +24,9 @@ public sealed class RunReport
 
     public required StatsSnapshot Final { get; init; }
 
+    /// <summary>Why a worker stopped on its own (an error in its loop), or null. Such a run exits 1.</summary>
+    public string? WorkerFailure { get; init; }
+
     /// <summary>Garbage collections (any generation) during the processing window.</summary>
     public required long GcCollections { get; init; }
 
@@ -52,6 +55,7 @@ public sealed class RunReport
         if (BackendReason is not null) w.WriteString("backend_reason", BackendReason);
         w.WriteNumber("elapsed_seconds", Math.Round(ElapsedSeconds, 6));
         if (StopCause is not null) w.WriteString("stop_cause", StopCause);
+        if (WorkerFailure is not null) w.WriteString("worker_failure", WorkerFailure);
 
         w.WriteStartObject("totals");
         w.WriteNumber("rx_packets", s.RxPackets);
