@@ -61,6 +61,12 @@ internal static class SettingsBinder
             (s, v, src) => s with { LinkTimeout = Double("link-timeout", v, src, 0, 60) }),
         new("workers", "N", "kernel backends: worker threads, 0: one per CPU (default 0)",
             (s, v, src) => s with { Workers = Int("workers", v, src, 0, 256) }),
+        new("pin-cpus", "BOOL", "kernel backends: pin worker i to CPU i (default false)",
+            (s, v, src) => s with { PinCpus = Bool("pin-cpus", v, src) }),
+        new("buffers", "N", "kernel backends: receive buffers per worker, a power of two, 64..32768 (default 2048)",
+            (s, v, src) => s with { Buffers = Int("buffers", v, src, 64, 32768) }),
+        new("buffer-size", "BYTES", "kernel backends: bytes per receive buffer, 512..65536 (default 2048; larger datagrams are truncated_datagram drops)",
+            (s, v, src) => s with { BufferSize = Int("buffer-size", v, src, 512, 65536) }),
     ];
 
     /// <summary>The JSON file may also carry the EAL arguments: <c>"eal": ["-l", "0,1", ...]</c>.</summary>

@@ -43,6 +43,9 @@ internal sealed class KernelBackend : IBackend
             Listen = new IPEndPoint(address, port),
             // 0: one worker per CPU, each with its own SO_REUSEPORT socket and ring.
             Workers = settings.Workers > 0 ? settings.Workers : Math.Min(Environment.ProcessorCount, 64),
+            PinCpus = settings.PinCpus,
+            BufferCount = settings.Buffers,
+            BufferSize = settings.BufferSize,
         };
         try
         {

@@ -91,6 +91,15 @@ public sealed record RunSettings
     /// <summary>Kernel backends: worker threads (0: one per CPU, capped by the backend).</summary>
     public int Workers { get; init; }
 
+    /// <summary>Kernel backends: pin worker <c>i</c> to CPU <c>i mod CPUs</c>.</summary>
+    public bool PinCpus { get; init; }
+
+    /// <summary>Kernel backends: receive buffers per worker (io_uring provided buffers), a power of two, 64..32768.</summary>
+    public int Buffers { get; init; } = 2048;
+
+    /// <summary>Kernel backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
+    public int BufferSize { get; init; } = 2048;
+
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];
 
@@ -110,6 +119,10 @@ public sealed record RunSettings
         Range("rx-descriptors", RxDescriptors, 64, 4096);
         Range("tx-descriptors", TxDescriptors, 64, 4096);
         Range("workers", Workers, 0, 256);
+        Range("buffers", Buffers, 64, 32768);
+        if (!int.IsPow2(Buffers))
+            throw new ConfigurationException("buffers", $"{Buffers} is not a power of two (the io_uring buffer ring needs one), e.g. 1024, 2048, 4096");
+        Range("buffer-size", BufferSize, 512, 65536);
         RangeD("duration", Duration, 0, 7 * 24 * 3600);
         RangeD("stats-interval", StatsInterval, 0, 3600);
         RangeD("link-timeout", LinkTimeout, 0, 60);

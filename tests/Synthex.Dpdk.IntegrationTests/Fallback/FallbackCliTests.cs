@@ -96,6 +96,31 @@ public class FallbackCliTests
         Assert.True(sw.ElapsedMilliseconds < 2000, $"exit took {sw.ElapsedMilliseconds} ms");
     }
 
+    [Theory, MemberData(nameof(Backends))]
+    public void Buffer_size_from_the_command_line_bounds_the_datagrams_served(string backend)
+    {
+        // --buffer-size 512 leaves the io_uring path 440 payload bytes after its 72-byte receive
+        // header, and the socket path 512: a 1200-byte datagram is a truncated_datagram drop on
+        // both, a 300-byte one is answered.
+        string dir = TempDir(), report = Path.Combine(dir, "report.json");
+        int port = FreeUdpPort();
+        using var synthex = SynthexProcess.Start(RunArgs(backend, port, report, extra: ["--buffer-size", "512", "--buffers", "64"]));
+        Assert.True(synthex.WaitFor("synthex: running"), synthex.Output);
+        using (var client = new UdpClientHelper(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            client.Send(new byte[1200]);
+            byte[] small = Encoding.ASCII.GetBytes(new string('s', 300));
+            client.Send(small);
+            Assert.Equal(small, client.Receive());
+        }
+        synthex.Signal(SynthexProcess.SIGTERM);
+        Assert.Equal(0, synthex.WaitForExit());
+        var totals = ReadReport(report).GetProperty("totals");
+        Assert.Equal(2, totals.GetProperty("rx_packets").GetInt64());
+        Assert.Equal(1, totals.GetProperty("tx_packets").GetInt64());
+        Assert.Equal(1, totals.GetProperty("drops").GetProperty("truncated_datagram").GetInt64());
+    }
+
     [Fact]
     public void Auto_picks_io_uring_and_says_why_the_better_backend_was_passed_over()
     {

@@ -65,6 +65,9 @@ public class SettingsBinderTests
     [InlineData("topology", "ring", "topology: 'ring' (from --topology) is not allowed; allowed: auto, paired, loop, map")]
     [InlineData("promiscuous", "maybe", "promiscuous: 'maybe' (from --promiscuous) is not a boolean; allowed true or false")]
     [InlineData("rx-queues", "17", "rx-queues: 17 (from --rx-queues) is out of range; allowed 1..16")]
+    [InlineData("buffers", "32", "buffers: 32 (from --buffers) is out of range; allowed 64..32768")]
+    [InlineData("buffer-size", "100", "buffer-size: 100 (from --buffer-size) is out of range; allowed 512..65536")]
+    [InlineData("pin-cpus", "often", "pin-cpus: 'often' (from --pin-cpus) is not a boolean; allowed true or false")]
     public void Bad_option_values_name_the_key_and_the_range(string key, string value, string message)
     {
         var e = Assert.Throws<ConfigurationException>(() => SettingsBinder.Bind(null, new Dictionary<string, string> { [key] = value }, []));
@@ -79,6 +82,7 @@ public class SettingsBinderTests
     [InlineData("listen", "9000", "'9000' is not ADDR:PORT")]
     [InlineData("port-map", "0-1", "'0-1' is not IN:OUT")]
     [InlineData("peer-macs", "0=zz", "'0=zz' is not PORT=MAC")]
+    [InlineData("buffers", "1000", "1000 is not a power of two")]
     public void Validation_names_the_key(string key, string value, string message)
     {
         var s = SettingsBinder.Bind(null, new Dictionary<string, string> { [key] = value }, []);
