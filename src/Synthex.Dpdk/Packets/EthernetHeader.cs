@@ -54,8 +54,23 @@ public readonly ref struct EthernetHeader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SwapAddresses() => SwapMacs(_b);
 
-    /// <summary>Byte order that swaps bytes 0..5 with 6..11 and keeps 12..15 (testpmd's macswap_sse shuffle).</summary>
-    private static readonly Vector128<byte> SwapShuffle = Vector128.Create((byte)6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 12, 13, 14, 15);
+    /// <summary>
+    /// Swaps the two MACs of a frame of at least 16 bytes at <paramref name="frame"/>: one 16-byte
+    /// load, shuffle and store where the CPU has 128-bit vectors, else the scalar swap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SwapMacs16(ref byte frame)
+    {
+        if (Vector128.IsHardwareAccelerated)
+        {
+            // Swaps bytes 0..5 with 6..11 and keeps 12..15 (testpmd's macswap_sse shuffle); written
+            // out here rather than a static field, so it is a constant in every tier of the JIT.
+            var order = Vector128.Create((byte)6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 12, 13, 14, 15);
+            Vector128.Shuffle(Vector128.LoadUnsafe(ref frame), order).StoreUnsafe(ref frame);
+            return;
+        }
+        SwapMacs(MemoryMarshal.CreateSpan(ref frame, Vector128<byte>.Count));
+    }
 
     /// <summary>
     /// Swaps the two MACs of a frame of at least 12 bytes (the caller checked). From 16 bytes on
@@ -68,8 +83,7 @@ public readonly ref struct EthernetHeader
         ref byte p = ref MemoryMarshal.GetReference(frame);
         if (Vector128.IsHardwareAccelerated && frame.Length >= Vector128<byte>.Count)
         {
-            var v = Vector128.LoadUnsafe(ref p);
-            Vector128.Shuffle(v, SwapShuffle).StoreUnsafe(ref p);
+            SwapMacs16(ref p);
             return;
         }
         // bytes 0..5 dst, 6..11 src. Load both as 2×(4+2) and store crosswise.

@@ -126,19 +126,26 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             ProcessOpaqueBurst(from, n);
             return;
         }
+        // Folded per app by the JIT: apps without a burst path go straight to the per-packet loop.
+        int done = TApp.HeadRewriteLength > 0 ? ProcessRewriteBurst(from, n) : 0;
+        if (done < n) ProcessFrames(from, done, n);
+    }
 
+    /// <summary>The per-packet path: <see cref="IFrameApp.Process"/> gives each frame of packets[start..n) its fate.</summary>
+    private void ProcessFrames(RxQueueRef from, int start, int n)
+    {
         nint* packets = _packets;
         var meta = new FrameMeta(from.Port, from.Queue, 0);
         long rxBytes = 0;
         int dropped = 0;
 
-        for (int i = 0; i < n && i < PrefetchAhead; i++) _io.Prefetch(packets[i]);
+        for (int i = start; i < n && i < start + PrefetchAhead; i++) _io.Prefetch(packets[i]);
         // Consecutive packets mostly share a fate (same output port): decode it and find the
         // TX buffer only when it changes. A drop is never cached, so it never matches.
         Fate cached = Fate.Drop(DropReason.None);
         TxBuffer* tx = null;
         ushort output = 0;
-        for (int i = 0; i < n; i++)
+        for (int i = start; i < n; i++)
         {
             if (i + PrefetchAhead < n) _io.Prefetch(packets[i + PrefetchAhead]);
             nint packet = packets[i];
@@ -170,8 +177,87 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             if (++tx->Count == _burst) Flush(output, tx);
         }
 
-        _counters.Rx(n, rxBytes);
+        _counters.Rx(n - start, rxBytes);
         if (dropped != 0) _io.Free(_drops, dropped);
+    }
+
+    /// <summary>
+    /// The burst path of port-mapped rewrites (<see cref="IFrameApp.HeadRewriteLength"/> &gt; 0):
+    /// <see cref="IFrameApp.Process"/> gives the first frame its fate, which by the app's
+    /// contract is every plain frame's; the frames after it are checked (single segment, long
+    /// enough) and rewritten four at a time with no per-packet fate, as testpmd's macswap_sse
+    /// does, and a full burst into an empty TX buffer is sent straight from the RX array. Returns
+    /// how many packets it took (from the start of the burst): it stops at the first frame that
+    /// is not plain, and the per-packet path takes the rest.
+    /// </summary>
+    /// <remarks>
+    /// Measured side by side with dpdk-testpmd on net_null (scripts/bench-forward.sh, 5 rounds,
+    /// 2026-11-27 05:25 UTC): macswap at burst 32 went from 0.68 to 0.96 x testpmd (52 to 69
+    /// Mpps on the shared host), at 64 from 0.76 to 0.92, at 128 from 0.80 to 0.96. One pass
+    /// (check, rewrite) beat two (check and collect data addresses, then rewrite): 0.88 vs 0.85.
+    /// No data prefetch: on net_null the mempool's LIFO cache hands back the same few dozen
+    /// mbufs, whose data is still cached, and prefetching the whole burst measured ~0.02 slower.
+    /// </remarks>
+    private int ProcessRewriteBurst(RxQueueRef from, int n)
+    {
+        nint* packets = _packets;
+        int head = TApp.HeadRewriteLength;
+        if (!_io.IsPlain(packets[0], head, out int length0, out _)) return 0;
+
+        var meta = new FrameMeta(from.Port, from.Queue, 0);
+        Fate fate = _app.Process(_io.Frame(packets[0], out _, out _), in meta);
+        ushort output = fate.Kind switch
+        {
+            FateKind.Forward => fate.Port,
+            FateKind.Reply => from.Port,
+            _ => ushort.MaxValue,
+        };
+        TxBuffer* tx = output < RunSettings.MaxPorts ? &_tx[output] : null;
+        if (tx is null || tx->Slots is null)
+        {
+            // Not a way out (a misconfiguration or a drop-all app): the first frame is dropped
+            // here as the per-packet path would, which takes the rest.
+            _counters.Rx(1, length0);
+            _counters.Drop(fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
+            _io.Free(packets, 1);
+            return 1;
+        }
+
+        long bytes = length0;
+        int i = 1;
+        for (; i + 4 <= n; i += 4)
+        {
+            bool plain = _io.IsPlain(packets[i], head, out int l0, out byte* d0)
+                       & _io.IsPlain(packets[i + 1], head, out int l1, out byte* d1)
+                       & _io.IsPlain(packets[i + 2], head, out int l2, out byte* d2)
+                       & _io.IsPlain(packets[i + 3], head, out int l3, out byte* d3);
+            if (!plain) break; // the loop below finds which one
+            bytes += (long)l0 + l1 + l2 + l3;
+            TApp.RewriteHead(ref *d0);
+            TApp.RewriteHead(ref *d1);
+            TApp.RewriteHead(ref *d2);
+            TApp.RewriteHead(ref *d3);
+        }
+        for (; i < n; i++)
+        {
+            if (!_io.IsPlain(packets[i], head, out int length, out byte* data)) break;
+            bytes += length;
+            TApp.RewriteHead(ref *data);
+        }
+        _counters.Rx(i, bytes);
+
+        if (i == n && n == _burst && tx->Count == 0)
+        {
+            Send(output, tx->Queue, packets, n, bytes);
+            return n;
+        }
+        for (int k = 0; k < i; k++)
+        {
+            tx->Slots[tx->Count] = packets[k];
+            tx->Bytes += _io.PacketLength(packets[k]);
+            if (++tx->Count == _burst) Flush(output, tx);
+        }
+        return i;
     }
 
     /// <summary>

@@ -17,6 +17,26 @@ public interface IFrameApp
 {
     /// <summary>Decides the fate of one frame, rewriting it in place if the app does.</summary>
     Fate Process(Span<byte> frame, in FrameMeta meta);
+
+    /// <summary>
+    /// Bytes at the head of a frame that <see cref="RewriteHead"/> rewrites; 0 (the default): the
+    /// app has no burst path and the worker calls <see cref="Process"/> for every frame.
+    /// </summary>
+    /// <remarks>
+    /// An app that sets it (a port-mapped rewrite such as forward's macswap) promises, for every
+    /// single-segment frame at least this long, that <see cref="Process"/> rewrites the frame
+    /// exactly as <see cref="RewriteHead"/> does and returns a fate that depends on the
+    /// <see cref="FrameMeta"/> alone. The worker then asks <see cref="Process"/> once per burst
+    /// (on its first frame) and rewrites the rest four at a time with no per-packet fate.
+    /// Static, so it costs nothing to apps that keep the default: the JIT folds it per app.
+    /// </remarks>
+    static virtual int HeadRewriteLength => 0;
+
+    /// <summary>
+    /// Rewrites the head of one frame in place: <paramref name="frame"/> is its first byte and at
+    /// least <see cref="HeadRewriteLength"/> bytes follow. Never called while that is 0.
+    /// </summary>
+    static virtual void RewriteHead(ref byte frame) { }
 }
 
 /// <summary>

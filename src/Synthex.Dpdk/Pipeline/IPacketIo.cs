@@ -7,7 +7,8 @@ namespace Synthex.Dpdk.Pipeline;
 /// </summary>
 /// <remarks>
 /// Implemented by structs and used as a generic argument, like the apps, so each call is direct
-/// and the loop is compiled once per (app, I/O) pair. Every method but <see cref="Frame"/> is
+/// and the loop is compiled once per (app, I/O) pair. Every method but <see cref="Frame"/>,
+/// <see cref="IsPlain"/> and <see cref="PacketLength"/> (a few loads each) is
 /// called once per burst, never per packet.
 /// </remarks>
 public unsafe interface IPacketIo
@@ -26,6 +27,13 @@ public unsafe interface IPacketIo
     /// (multi-segment). Per packet: must be a few loads, no call.
     /// </summary>
     Span<byte> Frame(nint packet, out int packetLength, out bool chained);
+
+    /// <summary>
+    /// Whether the packet is a single segment whose first (only) segment holds at least
+    /// <paramref name="minLength"/> bytes; its total length and the address of its first data
+    /// byte come with the answer. Per packet: a few loads from the packet's descriptor, no call.
+    /// </summary>
+    bool IsPlain(nint packet, int minLength, out int packetLength, out byte* data);
 
     /// <summary>The packet's total length (all segments); a load or two.</summary>
     int PacketLength(nint packet);

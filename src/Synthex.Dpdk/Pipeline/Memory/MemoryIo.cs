@@ -19,6 +19,14 @@ public readonly unsafe struct MemoryIo(MemoryNetwork network) : IPacketIo
         return frame;
     }
 
+    public bool IsPlain(nint packet, int minLength, out int packetLength, out byte* data)
+    {
+        var frame = MemoryNetwork.FrameOf(packet);
+        packetLength = frame.Length;
+        data = (byte*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(frame)); // native memory: never moves
+        return !MemoryNetwork.IsChained(packet) && frame.Length >= minLength;
+    }
+
     public int PacketLength(nint packet) => MemoryNetwork.FrameOf(packet).Length;
     public void Prefetch(nint packet) { }
     public ulong Now() => (ulong)Stopwatch.GetTimestamp();

@@ -39,6 +39,15 @@ public readonly unsafe struct DpdkIo : IPacketIo
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsPlain(nint packet, int minLength, out int packetLength, out byte* data)
+    {
+        var m = (rte_mbuf*)packet;
+        packetLength = (int)m->pkt_len;
+        data = (byte*)m->buf_addr + m->data_off;
+        return (m->nb_segs == 1) & (m->data_len >= minLength);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int PacketLength(nint packet) => (int)((rte_mbuf*)packet)->pkt_len;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
