@@ -161,9 +161,8 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
                     _drops[dropped++] = packet;
                     continue;
                 }
-                output = fate.Kind == FateKind.Forward ? fate.Port : from.Port;
-                tx = output < RunSettings.MaxPorts ? &_tx[output] : null;
-                if (tx is null || tx->Slots is null)
+                tx = OutputOf(fate, from.Port, out output);
+                if (tx is null)
                 {
                     _counters.Drop(DropReason.NoRoute);
                     _drops[dropped++] = packet;
@@ -206,14 +205,8 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
         var meta = new FrameMeta(from.Port, from.Queue, 0);
         Fate fate = _app.Process(_io.Frame(packets[0], out _, out _), in meta);
-        ushort output = fate.Kind switch
-        {
-            FateKind.Forward => fate.Port,
-            FateKind.Reply => from.Port,
-            _ => ushort.MaxValue,
-        };
-        TxBuffer* tx = output < RunSettings.MaxPorts ? &_tx[output] : null;
-        if (tx is null || tx->Slots is null)
+        TxBuffer* tx = OutputOf(fate, from.Port, out ushort output);
+        if (tx is null)
         {
             // Not a way out (a misconfiguration or a drop-all app): the first frame is dropped
             // here as the per-packet path would, which takes the rest.
@@ -276,14 +269,8 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
         var meta = new FrameMeta(from.Port, from.Queue, 0);
         Fate fate = _app.Process(default, in meta);
-        ushort output = fate.Kind switch
-        {
-            FateKind.Forward => fate.Port,
-            FateKind.Reply => from.Port,
-            _ => ushort.MaxValue,
-        };
-        TxBuffer* tx = output < RunSettings.MaxPorts ? &_tx[output] : null;
-        if (tx is null || tx->Slots is null)
+        TxBuffer* tx = OutputOf(fate, from.Port, out ushort output);
+        if (tx is null)
         {
             _counters.Drop(fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute, n);
             _io.Free(packets, n);
@@ -300,6 +287,24 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             tx->Bytes += _io.PacketLength(packets[i]);
             if (++tx->Count == _burst) Flush(output, tx);
         }
+    }
+
+    /// <summary>
+    /// The TX buffer a fate leaves through (<paramref name="port"/>: the output port id), or null
+    /// when it leaves through none: a drop, or a port this worker has no TX queue on (no_route).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private TxBuffer* OutputOf(Fate fate, ushort inPort, out ushort port)
+    {
+        port = fate.Kind switch
+        {
+            FateKind.Forward => fate.Port,
+            FateKind.Reply => inPort,
+            _ => ushort.MaxValue,
+        };
+        if (port >= RunSettings.MaxPorts) return null;
+        TxBuffer* tx = &_tx[port];
+        return tx->Slots is null ? null : tx;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
