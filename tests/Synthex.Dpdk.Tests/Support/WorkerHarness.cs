@@ -23,7 +23,7 @@ public sealed class WorkerHarness : IDisposable
         var rx = Enumerable.Range(0, ports).Select(p => new RxQueueRef((ushort)p, 0)).ToArray();
         var tx = Enumerable.Range(0, ports).ToDictionary(p => p, _ => (ushort)0);
         Worker = app.CreateFrameApp(new FrameAppContext(settings, portInfos),
-            new Factory(new MemoryIo(Network), rx, tx, settings.Burst, Counters, Stop));
+            new FrameWorkerFactory<MemoryIo>(new MemoryIo(Network), rx, tx, settings.Burst, Counters, Stop));
     }
 
     /// <summary>Polls until the RX queues are empty, then drains TX.</summary>
@@ -38,12 +38,5 @@ public sealed class WorkerHarness : IDisposable
         Worker.Dispose();
         Network.Dispose();
         Stop.Dispose();
-    }
-
-    private sealed class Factory(MemoryIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> tx, int burst, WorkerCounters counters, StopSignal stop)
-        : IFrameAppConsumer<IWorker>
-    {
-        public IWorker Accept<TApp>(TApp app) where TApp : struct, IFrameApp
-            => new FrameWorker<TApp, MemoryIo>(app, io, rx, tx, burst, counters, stop);
     }
 }

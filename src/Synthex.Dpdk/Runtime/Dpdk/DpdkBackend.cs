@@ -88,7 +88,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             _counters[w] = new WorkerCounters((int)lcore);
             var rx = pairs.Where((_, i) => i % workers == w).ToArray();
             var tx = _ports.ToDictionary(p => (int)p.Id, _ => (ushort)w);
-            var worker = app.CreateFrameApp(context, new WorkerFactory(io, rx, tx, settings.Burst, _counters[w], _stop));
+            var worker = app.CreateFrameApp(context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
         _running = true; // from here Stop() must join: a launch failing half-way leaves others running
@@ -150,13 +150,6 @@ internal sealed unsafe class DpdkBackend : IBackend
             _eal.Dispose();
             _stop.Dispose();
         }
-    }
-
-    private sealed class WorkerFactory(DpdkIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> tx, int burst, WorkerCounters counters, StopSignal stop)
-        : IFrameAppConsumer<IWorker>
-    {
-        public IWorker Accept<TApp>(TApp app) where TApp : struct, IFrameApp
-            => new FrameWorker<TApp, DpdkIo>(app, io, rx, tx, burst, counters, stop);
     }
 
     private sealed class Probe : IFrameAppConsumer<bool>
