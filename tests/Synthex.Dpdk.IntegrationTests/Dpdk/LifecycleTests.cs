@@ -33,11 +33,11 @@ public partial class LifecycleTests
         string report = Path.Combine(Path.GetTempPath(), $"{prefix}.json");
         using var run = SynthexRun.Start(["run", "--app", "forward", "--mode", "macswap", "--stats-interval", "0.2", "--stats-json", report, "--",
             .. HugepageEal(prefix), "--vdev", "net_null0", "--vdev", "net_null1"]);
-        Assert.True(run.WaitFor("Mpps", TimeSpan.FromSeconds(30)), run.Output); // a live line: packets are flowing
+        Assert.True(run.WaitFor("Mpps", 30_000), run.Output); // a live line: packets are flowing
 
         var sw = Stopwatch.StartNew();
         Assert.Equal(0, kill(run.Pid, signal));
-        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(5)), run.Output);
+        Assert.True(run.TryWaitForExit(TimeSpan.FromSeconds(5)), run.Output);
         sw.Stop();
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"exit took {sw.Elapsed.TotalMilliseconds:F0} ms\n{run.Output}");
         Assert.True(run.ExitCode == 0, run.Output);
@@ -134,7 +134,7 @@ public partial class LifecycleTests
         // The kernels read SYNTHEX_SIMD in a type initializer; the CLI checks it before anything
         // starts, so a typo is exit 2 with the allowed names, not a TypeInitializationException.
         using var run = SynthexRun.Start([command], new Dictionary<string, string> { ["SYNTHEX_SIMD"] = "avx9000" });
-        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(30)), run.Output);
+        Assert.True(run.TryWaitForExit(TimeSpan.FromSeconds(30)), run.Output);
         Assert.True(run.ExitCode == 2, $"expected exit 2, got {run.ExitCode}\n{run.Output}");
         Assert.Contains("SYNTHEX_SIMD", run.Stderr);
         Assert.Contains("scalar, v128, v256, v512", run.Stderr);
@@ -185,7 +185,7 @@ public partial class LifecycleTests
         }
         using (var run = SynthexRun.Start(["run"], new Dictionary<string, string> { ["SYNTHEX_STATS_INTERVAL"] = "soon" }))
         {
-            Assert.True(run.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.True(run.TryWaitForExit(TimeSpan.FromSeconds(30)));
             Assert.Equal(2, run.ExitCode);
             Assert.Contains("stats-interval: 'soon' (from SYNTHEX_STATS_INTERVAL) is not a number of seconds", run.Stderr);
         }

@@ -1,26 +1,13 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 
 namespace Synthex.Dpdk.IntegrationTests.Dpdk;
 
 /// <summary>
-/// Runs the real <c>synthex</c> binary as a child process (EAL can start once per process) and
-/// captures its exit code, output and report.
+/// The DPDK tests' helpers around <see cref="SynthexProcess"/> (EAL can start once per process, so
+/// every run is a child): unique file prefixes and their clean-up, EAL argument sets, reports.
 /// </summary>
-internal sealed class SynthexRun : IDisposable
+internal static class SynthexRun
 {
-    private readonly Process _process;
-    private readonly StringBuilder _out = new(), _err = new();
-
-    private SynthexRun(Process process) => _process = process;
-
-    public static string Dotnet
-        => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
-            : Environment.ProcessPath is { } p && Path.GetFileName(p) == "dotnet" ? p : "dotnet";
-
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "synthex.dll");
-
     /// <summary>A file prefix no other DPDK process uses (tests run in parallel with their peers); its leftovers are removed when the tests end.</summary>
     public static string UniquePrefix()
     {
@@ -59,63 +46,21 @@ internal sealed class SynthexRun : IDisposable
     public static List<string> NoHugeEal(string prefix)
         => ["-l", "0,1", "--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error"];
 
-    public static SynthexRun Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
-    {
-        var psi = new ProcessStartInfo(Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("SYNTHEX_", StringComparison.Ordinal) && k != "SYNTHEX_SHIM_PATH").ToList())
-            psi.Environment.Remove(key);
-        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
-        var process = Process.Start(psi)!;
-        var run = new SynthexRun(process);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (run._out) run._out.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (run._err) run._err.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return run;
-    }
+    public static SynthexProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+        => SynthexProcess.Start(args, environment: environment);
 
-    /// <summary>Runs to completion (with a safety timeout) and returns the exit code.</summary>
-    public static SynthexRun Run(IEnumerable<string> args, int timeoutSeconds = 60)
+    /// <summary>Runs to completion (with a safety timeout) and returns the finished process.</summary>
+    public static SynthexProcess Run(IEnumerable<string> args, int timeoutSeconds = 60)
     {
-        var run = Start(args);
-        if (!run.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
-            throw new TimeoutException($"synthex did not exit within {timeoutSeconds}s:\n{run.Output}");
-        return run;
-    }
-
-    public int Pid => _process.Id;
-    public int ExitCode => _process.ExitCode;
-    public string Stdout { get { lock (_out) return _out.ToString(); } }
-    public string Stderr { get { lock (_err) return _err.ToString(); } }
-    public string Output => $"--- stdout\n{Stdout}--- stderr\n{Stderr}";
-
-    public bool WaitForExit(TimeSpan timeout)
-    {
-        if (!_process.WaitForExit(timeout)) return false;
-        _process.WaitForExit(); // flush the async readers
-        return true;
-    }
-
-    /// <summary>Waits until the output contains <paramref name="text"/>.</summary>
-    public bool WaitFor(string text, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout)
+        var run = SynthexProcess.Start(args);
+        if (!run.TryWaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
         {
-            if (Stdout.Contains(text) || Stderr.Contains(text)) return true;
-            if (_process.HasExited) return false;
-            Thread.Sleep(20);
+            string output = run.Output;
+            run.Dispose();
+            throw new TimeoutException($"synthex did not exit within {timeoutSeconds}s:\n{output}");
         }
-        return false;
+        return run;
     }
 
     public static JsonElement Report(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
-
-    public void Dispose()
-    {
-        if (!_process.HasExited) { _process.Kill(entireProcessTree: true); _process.WaitForExit(); }
-        _process.Dispose();
-    }
 }

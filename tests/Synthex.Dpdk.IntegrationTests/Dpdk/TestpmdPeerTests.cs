@@ -28,7 +28,7 @@ public partial class TestpmdPeerTests
             "--stats-interval", "1", "--stats-json", report, "--",
             "-l", "0,1", "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error", "--vdev",
             link == "memif" ? $"net_memif0,role=server,socket={socket}" : $"net_vhost0,iface={socket},queues=1"]);
-        Assert.True(synthex.WaitFor("synthex: running", TimeSpan.FromSeconds(30)), synthex.Output);
+        Assert.True(synthex.WaitFor("synthex: running", 30_000), synthex.Output);
 
         var psi = new ProcessStartInfo("dpdk-testpmd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string[] peer = link == "memif"
@@ -61,7 +61,7 @@ public partial class TestpmdPeerTests
         long testpmdRx = long.Parse(rx.Groups[1].Value);
 
         _ = kill(synthex.Pid, 15); // SIGTERM: synthex stops, drains and writes its report
-        Assert.True(synthex.WaitForExit(TimeSpan.FromSeconds(30)), synthex.Output);
+        Assert.True(synthex.TryWaitForExit(TimeSpan.FromSeconds(30)), synthex.Output);
         Assert.True(synthex.ExitCode == 0, synthex.Output);
         var totals = SynthexRun.Report(report).GetProperty("totals");
         long synthexTx = totals.GetProperty("tx_packets").GetInt64();

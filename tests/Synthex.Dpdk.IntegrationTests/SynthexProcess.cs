@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Synthex.Dpdk.IntegrationTests.Fallback;
+namespace Synthex.Dpdk.IntegrationTests;
 
 /// <summary>
 /// <c>synthex</c> as a child process (<c>dotnet synthex.dll ...</c>), optionally behind a wrapper
 /// (<c>setpriv</c>, <c>ip netns exec</c>, the seccomp helper) that execs it, so the child's pid
 /// is the one signals go to. Output is collected as it comes, for waiting and for failure messages.
+/// The one way every integration test starts synthex (the DPDK tests through <c>SynthexRun</c>).
 /// </summary>
 internal sealed partial class SynthexProcess : IDisposable
 {
@@ -27,7 +28,10 @@ internal sealed partial class SynthexProcess : IDisposable
     /// <summary>The directory holding synthex.dll (the test's own output directory).</summary>
     public static string BinDirectory => AppContext.BaseDirectory;
 
-    public static SynthexProcess Start(IEnumerable<string> args, IReadOnlyList<string>? wrapper = null, string? binDirectory = null)
+    /// <param name="environment">Variables to set for the child. Inherited <c>SYNTHEX_*</c> variables
+    /// (but <c>SYNTHEX_SHIM_PATH</c>) are removed first, so a developer's shell cannot change a test.</param>
+    public static SynthexProcess Start(IEnumerable<string> args, IReadOnlyList<string>? wrapper = null, string? binDirectory = null,
+                                       IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo
         {
@@ -44,14 +48,21 @@ internal sealed partial class SynthexProcess : IDisposable
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("SYNTHEX_", StringComparison.Ordinal) && k != "SYNTHEX_SHIM_PATH").ToList())
+            psi.Environment.Remove(key);
+        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
         return new SynthexProcess(Process.Start(psi) ?? throw new InvalidOperationException("cannot start synthex"));
     }
 
     /// <summary>The dotnet host running the tests (an absolute path, so wrappers need no PATH).</summary>
-    public static string DotnetHost => Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet"
-        ? p : "/usr/bin/dotnet";
+    public static string DotnetHost
+        => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
+            : Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "/usr/bin/dotnet";
 
     public int Pid => _process.Id;
+
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int ExitCode => _process.ExitCode;
 
     public string Stdout { get { lock (_gate) return _stdout.ToString(); } }
     public string Stderr { get { lock (_gate) return _stderr.ToString(); } }
@@ -85,6 +96,14 @@ internal sealed partial class SynthexProcess : IDisposable
         }
         _process.WaitForExit(); // flush the async output readers
         return _process.ExitCode;
+    }
+
+    /// <summary>Waits for exit; false when it does not come in time (the process is left running).</summary>
+    public bool TryWaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        _process.WaitForExit(); // flush the async output readers
+        return true;
     }
 
     public void Dispose()
