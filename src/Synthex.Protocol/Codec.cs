@@ -91,7 +91,10 @@ public static class Codec
         int payload;
         if (!Statuses.CarriesPayload(h.Status))
         {
-            if (!Operations.IsKnownAnswer((byte)h.Operation) && h.Status != Status.UnknownOperation)
+            // A server checks the version before the operation, so UNSUPPORTED_VERSION, like
+            // UNKNOWN_OPERATION, may answer an operation no version defines.
+            if (!Operations.IsKnownAnswer((byte)h.Operation) &&
+                h.Status is not (Status.UnknownOperation or Status.UnsupportedVersion))
                 return Verdict.Dropped(Drop.Malformed, Field.Operation);
             payload = 0;
         }
