@@ -29,9 +29,8 @@ public class CorpusTests
     [Fact]
     public void A_broken_rule_fails_the_replay_naming_the_file()
     {
-        // The replay must be able to fail: an input the target cannot accept (here one the
-        // target's own check would reject if the codec misbehaved is not constructible, so the
-        // replay is pointed at a file whose read throws) is reported with its path.
+        // The replay must be able to fail, or the CI test above proves nothing: an input that
+        // cannot be run (a dangling link, whose read throws) fails it with the file's path.
         var dir = Directory.CreateTempSubdirectory("synthex-corpus-");
         try
         {
