@@ -126,3 +126,33 @@ public partial class DocContractTests
         Assert.Equal(code.Order(), doc.Order());
     }
 }
+
+/// <summary>The doc's table of sizes per MTU is arithmetic on the codec's constants.</summary>
+public partial class SizesTableTests
+{
+    [GeneratedRegex(@"^\| ([0-9,]+) \| IPv(4|6) \| ([0-9,]+) \| ([0-9,]+) \| ([0-9,]+) \| ([0-9,]+) \| ([0-9,]+) \|")]
+    private static partial Regex Row();
+
+    private static int N(string s) => int.Parse(s.Replace(",", ""));
+
+    [Fact]
+    public void Floats_and_pairs_per_frame_follow_from_the_header_and_trailer_sizes()
+    {
+        int rows = 0;
+        foreach (var line in Repo.Section("Sizes"))
+        {
+            var m = Row().Match(line);
+            if (!m.Success)
+                continue;
+            int udp = N(m.Groups[1].Value) - (m.Groups[2].Value == "4" ? 20 : 40) - 8;
+            Assert.Equal(udp, N(m.Groups[3].Value));
+            Assert.Equal((udp - Wire.HeaderSize) / 4, N(m.Groups[4].Value));
+            Assert.Equal((udp - Wire.HeaderSize - Wire.MacSize) / 4, N(m.Groups[5].Value));
+            Assert.Equal((udp - Wire.HeaderSize) / Wire.MatchSize, N(m.Groups[6].Value));
+            Assert.Equal((udp - Wire.HeaderSize - Wire.MacSize) / Wire.MatchSize, N(m.Groups[7].Value));
+            rows++;
+        }
+        Assert.Equal(4, rows);
+        Assert.Contains($"{Wire.MaxChunk:N0} floats with", string.Join("\n", Repo.Section("Sizes")).Replace("\n", " "));
+    }
+}
