@@ -7,7 +7,7 @@ namespace Synthex.Dpdk.Apps;
 
 /// <summary>
 /// <c>reflect</c>: answers every IPv4/IPv6 UDP or TCP packet to its sender, out of the port it
-/// came in on, rewritten in place; over the kernel backends, answers every UDP datagram.
+/// came in on, rewritten in place; over the OS backends, answers every UDP datagram.
 /// </summary>
 /// <remarks>
 /// <para>Frames: swap MACs, IP addresses and L4 ports, and reset the TTL / hop limit to
@@ -69,7 +69,7 @@ public struct Reflect : IFrameApp, IDatagramApp
     }
 }
 
-/// <summary>The <c>reflect</c> app's registration: frames on DPDK, datagrams on the kernel backends.</summary>
+/// <summary>The <c>reflect</c> app's registration: frames on DPDK, datagrams on the OS backends.</summary>
 public sealed class ReflectApp : AppDescriptor
 {
     public override string Name => "reflect";

@@ -28,11 +28,11 @@ public sealed record BackendSelection(IBackend Backend, string Reason);
 public static class BackendSelector
 {
     /// <summary>
-    /// Providers, best first. The kernel fallback adds its io-uring and socket providers here
+    /// Providers, best first. The OS fallback adds its io-uring and socket providers here
     /// (in that order, after dpdk).
     /// </summary>
     public static readonly List<IBackendProvider> Providers =
-        [new DpdkBackendProvider(), Fallback.KernelBackendProvider.IoUring, Fallback.KernelBackendProvider.Socket];
+        [new DpdkBackendProvider(), Fallback.OsBackendProvider.IoUring, Fallback.OsBackendProvider.Socket];
 
     /// <summary>Values <c>--backend</c> accepts.</summary>
     public static readonly string[] Names = ["auto", "dpdk", "io-uring", "socket"];

@@ -40,7 +40,7 @@ public sealed record RunSettings
     /// <summary>auto, dpdk, io-uring or socket.</summary>
     public string Backend { get; init; } = "auto";
 
-    /// <summary>ADDR:PORT the kernel backends bind to.</summary>
+    /// <summary>ADDR:PORT the OS backends bind to.</summary>
     public string Listen { get; init; } = "0.0.0.0:9000";
 
     /// <summary>Seconds to run; 0: until SIGINT/SIGTERM.</summary>
@@ -88,16 +88,16 @@ public sealed record RunSettings
     /// <summary>Seconds to wait for links to come up, 0..60; a port still down then is reported, not fatal.</summary>
     public double LinkTimeout { get; init; } = 3;
 
-    /// <summary>Kernel backends: worker threads (0: one per CPU, capped by the backend).</summary>
+    /// <summary>OS backends: worker threads (0: one per CPU, capped by the backend).</summary>
     public int Workers { get; init; }
 
-    /// <summary>Kernel backends: pin worker <c>i</c> to CPU <c>i mod CPUs</c>.</summary>
+    /// <summary>OS backends: pin worker <c>i</c> to CPU <c>i mod CPUs</c>.</summary>
     public bool PinCpus { get; init; }
 
-    /// <summary>Kernel backends: receive buffers per worker (io_uring provided buffers), a power of two, 64..32768.</summary>
+    /// <summary>OS backends: receive buffers per worker (io_uring provided buffers), a power of two, 64..32768.</summary>
     public int Buffers { get; init; } = 2048;
 
-    /// <summary>Kernel backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
+    /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>

@@ -26,7 +26,7 @@ namespace Synthex.Dpdk.Fallback.IoUring;
 /// The CQ never overflows either: it holds four entries per buffer, and every outstanding
 /// completion belongs to a buffer (its receive, its send, a zero-copy send's notification).</para>
 /// </remarks>
-internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats where TApp : struct, IDatagramApp
+internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where TApp : struct, IDatagramApp
 {
     private const ulong RecvTag = 1;
     private const ulong CancelTag = 2;
@@ -53,7 +53,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
     private uint _kernelDrops;      // last SO_RXQ_OVFL value seen
     private long _noBufferStalls;   // receives ended by ENOBUFS (each re-armed)
 
-    public IoUringWorker(int index, int fd, KernelBackendOptions options, StopFlag stop, TApp app, uint setupFlags)
+    public IoUringWorker(int index, int fd, OsBackendOptions options, StopFlag stop, TApp app, uint setupFlags)
         : base(index, fd, options, stop)
     {
         _app = app;
@@ -70,7 +70,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         // the send's notification; four per buffer leaves room to spare.
         uint cqEntries = (uint)Math.Max(4 * count, 2 * (int)SqEntries);
         _ring = IoUringRing.TryCreate(SqEntries, cqEntries, _setupFlags, out int err)
-            ?? throw new KernelBackendException($"io_uring_setup failed: {Libc.StrError(-err)}", -err);
+            ?? throw new OsBackendException($"io_uring_setup failed: {Libc.StrError(-err)}", -err);
         _buffers = new ProvidedBufferRing(_ring, BufferGroup, count, Options.BufferSize);
         _payloadRoom = Options.BufferSize - ReceiveLayout.PayloadOffset;
 
@@ -89,7 +89,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         }
         ArmReceive();
         int r = _ring.SubmitAndWait(0, 0);
-        if (r < 0) throw new KernelBackendException($"io_uring_enter (arming the receive) failed: {Libc.StrError(-r)}", -r);
+        if (r < 0) throw new OsBackendException($"io_uring_enter (arming the receive) failed: {Libc.StrError(-r)}", -r);
     }
 
     protected override void RunLoop()

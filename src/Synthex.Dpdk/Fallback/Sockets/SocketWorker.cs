@@ -8,7 +8,7 @@ namespace Synthex.Dpdk.Fallback.Sockets;
 
 /// <summary>
 /// A socket worker for hosts without io_uring: <c>recvmmsg</c> fills up to
-/// <see cref="KernelBackendOptions.Batch"/> buffers per call, the app processes each datagram
+/// <see cref="OsBackendOptions.Batch"/> buffers per call, the app processes each datagram
 /// in place, and one <c>sendmmsg</c> sends the batch's replies from the same buffers to the
 /// addresses the receive wrote — two system calls per batch, no copy in user space.
 /// </summary>
@@ -18,7 +18,7 @@ namespace Synthex.Dpdk.Fallback.Sockets;
 /// stop request. A blocking <c>sendmmsg</c> waits when the send queue is full rather than
 /// dropping; a reply the kernel refuses is counted as <c>send_failed</c> and skipped.
 /// </remarks>
-internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : struct, IDatagramApp
+internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, IDatagramApp
 {
     private TApp _app;
     private int _batch;
@@ -30,7 +30,7 @@ internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : stru
     private IoVec* _sendIovs;
     private uint _kernelDrops;
 
-    public SocketWorker(int index, int fd, KernelBackendOptions options, StopFlag stop, TApp app)
+    public SocketWorker(int index, int fd, OsBackendOptions options, StopFlag stop, TApp app)
         : base(index, fd, options, stop) => _app = app;
 
     protected override void SetUp()
@@ -63,7 +63,7 @@ internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : stru
 
         var tv = new TimeVal { Sec = 0, Usec = 100_000 };
         if (Libc.SetSockOpt(Fd, SOL_SOCKET, SO_RCVTIMEO, &tv, (uint)sizeof(TimeVal)) != 0)
-            throw new KernelBackendException($"setsockopt(SO_RCVTIMEO) failed: {Libc.StrError(Libc.LastErrno)}");
+            throw new OsBackendException($"setsockopt(SO_RCVTIMEO) failed: {Libc.StrError(Libc.LastErrno)}");
     }
 
     protected override void RunLoop()
