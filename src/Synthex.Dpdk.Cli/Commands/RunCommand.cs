@@ -1,4 +1,5 @@
 using Synthex.Dpdk.Cli.Configuration;
+using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 
 namespace Synthex.Dpdk.Cli.Commands;
@@ -21,7 +22,8 @@ internal static class RunCommand
             return ExitCodes.BadConfiguration;
         }
 
-        using var stop = new StopSignal().HandleSignals();
+        using var stop = new QuitFlag();
+        using var signals = new StopSignals(stop);
         BackendSelection? selection = null;
         try
         {

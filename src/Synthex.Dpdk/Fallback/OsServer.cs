@@ -15,10 +15,10 @@ namespace Synthex.Dpdk.Fallback;
 public sealed class OsServer : IDisposable
 {
     private readonly OsWorker[] _workers;
-    private readonly StopFlag _stop;
+    private readonly QuitFlag _stop;
     private bool _disposed;
 
-    private OsServer(OsBackendKind kind, OsWorker[] workers, StopFlag stop, IPEndPoint bound, string detail)
+    private OsServer(OsBackendKind kind, OsWorker[] workers, QuitFlag stop, IPEndPoint bound, string detail)
     {
         Kind = kind;
         _workers = workers;
@@ -62,7 +62,7 @@ public sealed class OsServer : IDisposable
         }
 
         int[] fds = UdpSocket.OpenGroup(options.Listen, options.Workers, options.SocketBufferBytes, out var bound);
-        var stop = new StopFlag();
+        var stop = new QuitFlag();
         var workers = new OsWorker[fds.Length];
         for (int i = 0; i < fds.Length; i++)
         {
@@ -78,7 +78,7 @@ public sealed class OsServer : IDisposable
         }
         catch
         {
-            stop.Request();
+            stop.Request("stop");
             for (int i = 0; i < started; i++) workers[i].Join();
             foreach (var w in workers) w.Dispose();
             throw;
@@ -91,12 +91,12 @@ public sealed class OsServer : IDisposable
     }
 
     /// <summary>Asks the workers to drain and stop (returns at once).</summary>
-    public void RequestStop() => _stop.Request();
+    public void RequestStop() => _stop.Request("stop");
 
     /// <summary>Requests a stop and waits for every worker to finish draining.</summary>
     public void Stop()
     {
-        _stop.Request();
+        _stop.Request("stop");
         foreach (var w in _workers) w.Join();
     }
 
@@ -109,5 +109,6 @@ public sealed class OsServer : IDisposable
         _disposed = true;
         Stop();
         foreach (var w in _workers) w.Dispose();
+        _stop.Dispose();
     }
 }

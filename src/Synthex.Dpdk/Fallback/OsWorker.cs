@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Synthex.Dpdk.Fallback.Interop;
+using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Telemetry;
 
 namespace Synthex.Dpdk.Fallback;
@@ -19,7 +20,7 @@ internal abstract class OsWorker : IDisposable
     private Thread? _thread;
     private Exception? _setupError;
 
-    protected OsWorker(int index, int fd, OsBackendOptions options, StopFlag stop)
+    protected OsWorker(int index, int fd, OsBackendOptions options, QuitFlag stop)
     {
         Index = index;
         Fd = fd;
@@ -34,7 +35,7 @@ internal abstract class OsWorker : IDisposable
     /// <summary>The worker's socket (owned: closed on dispose).</summary>
     protected int Fd { get; }
     protected OsBackendOptions Options { get; }
-    protected StopFlag Stop { get; }
+    protected QuitFlag Stop { get; }
 
     /// <summary>An error that ended the loop early (null when it ran to the stop request).</summary>
     public string? Failure { get; protected set; }

@@ -34,7 +34,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     private TIo _io;
     private readonly RxQueueRef[] _rx;
     private readonly WorkerCounters _counters;
-    private readonly StopSignal _stop;
+    private readonly QuitFlag _stop;
     private readonly int _burst;
     private readonly ulong _drainTicks;
     private readonly nint* _packets;   // rx burst
@@ -55,7 +55,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
     /// <param name="txQueues">The TX queue this worker uses on each port id it may send to.</param>
     public FrameWorker(TApp app, TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> txQueues,
-                       int burst, WorkerCounters counters, StopSignal stop)
+                       int burst, WorkerCounters counters, QuitFlag stop)
     {
         if (burst is < 1 or > RunSettings.MaxBurst) throw new ArgumentOutOfRangeException(nameof(burst));
         _app = app;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Telemetry;
 
 namespace Synthex.Dpdk.Runtime;
@@ -12,7 +13,7 @@ namespace Synthex.Dpdk.Runtime;
 /// </summary>
 public static class RunHost
 {
-    public static RunReport Run(BackendSelection selection, RunSettings settings, StopSignal stop, TextWriter log)
+    public static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log)
     {
         var backend = selection.Backend;
         var app = AppCatalog.Find(settings.App);

@@ -35,7 +35,7 @@ public class RunHostTests
     {
         string json = Path.Combine(Path.GetTempPath(), $"synthex-runhost-{Guid.NewGuid():N}.json");
         var settings = new RunSettings { App = "forward", Mode = "io", Duration = 0.05, StatsInterval = 0, StatsJson = json };
-        using var stop = new StopSignal();
+        using var stop = new QuitFlag();
         var log = new StringWriter();
 
         var report = RunHost.Run(new BackendSelection(new DyingBackend(), "test"), settings, stop, log);

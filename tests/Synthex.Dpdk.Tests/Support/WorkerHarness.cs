@@ -11,7 +11,7 @@ public sealed class WorkerHarness : IDisposable
 {
     public MemoryNetwork Network { get; }
     public WorkerCounters Counters { get; } = new(1);
-    public StopSignal Stop { get; } = new();
+    public QuitFlag Stop { get; } = new();
     public IWorker Worker { get; }
 
     public WorkerHarness(RunSettings settings, int ports = 2, int poolSize = 4096, ulong[]? macs = null)

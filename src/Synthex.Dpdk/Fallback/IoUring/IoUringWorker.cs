@@ -53,7 +53,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
     private uint _kernelDrops;      // last SO_RXQ_OVFL value seen
     private long _noBufferStalls;   // receives ended by ENOBUFS (each re-armed)
 
-    public IoUringWorker(int index, int fd, OsBackendOptions options, StopFlag stop, TApp app, uint setupFlags)
+    public IoUringWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app, uint setupFlags)
         : base(index, fd, options, stop)
     {
         _app = app;
@@ -99,7 +99,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         long drainStart = 0;
         while (true)
         {
-            if (!draining && Stop.Requested)
+            if (!draining && Stop.IsRequested)
             {
                 // Stop receiving, but finish what is in flight so every datagram received is
                 // answered or counted: rx == tx + dropped at the end.

@@ -30,7 +30,7 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     private IoVec* _sendIovs;
     private uint _kernelDrops;
 
-    public SocketWorker(int index, int fd, OsBackendOptions options, StopFlag stop, TApp app)
+    public SocketWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app)
         : base(index, fd, options, stop) => _app = app;
 
     protected override void SetUp()
@@ -68,7 +68,7 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
 
     protected override void RunLoop()
     {
-        while (!Stop.Requested)
+        while (!Stop.IsRequested)
         {
             for (int i = 0; i < _batch; i++)
             {

@@ -23,7 +23,7 @@ internal sealed unsafe class DpdkBackend : IBackend
     private readonly EalSession _eal;
     private readonly List<DpdkPort> _ports;
     private readonly MbufPools _pools = new();
-    private readonly StopSignal _stop = new();
+    private readonly QuitFlag _stop = new();
     private readonly List<LcoreWorker> _workers = [];
     private WorkerCounters[] _counters = [];
     private IReadOnlyList<PortStats>? _finalStats;
