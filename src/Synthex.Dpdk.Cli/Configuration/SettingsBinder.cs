@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Synthex.Dpdk.Runtime;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Pipeline;
 
 namespace Synthex.Dpdk.Cli.Configuration;
 
@@ -36,7 +38,7 @@ internal static class SettingsBinder
         new("duration", "SECONDS", "run time; 0 or absent: until SIGINT/SIGTERM",
             (s, v, src) => s with { Duration = Double("duration", v, src, 0, 7 * 24 * 3600) }),
         new("burst", "N", "packets per rx_burst, 1..512 (default 32)",
-            (s, v, src) => s with { Burst = Int("burst", v, src, 1, RunSettings.MaxBurst) }),
+            (s, v, src) => s with { Burst = Int("burst", v, src, 1, Pipeline.IPacketIo.MaxBurst) }),
         new("stats-interval", "SECONDS", "seconds between live lines; 0: none (default 1)",
             (s, v, src) => s with { StatsInterval = Double("stats-interval", v, src, 0, 3600) }),
         new("stats-json", "FILE", "write the JSON report here when the run ends (also on Ctrl-C)",

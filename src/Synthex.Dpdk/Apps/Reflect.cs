@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Synthex.Dpdk.Packets;
-using Synthex.Dpdk.Pipeline;
 
 namespace Synthex.Dpdk.Apps;
 
@@ -74,11 +73,11 @@ public sealed class ReflectApp : AppDescriptor
 {
     public override string Name => "reflect";
     public override string Summary => "answer every UDP/TCP packet to its sender (MACs, IPs, ports swapped; checksums kept valid)";
-    public override Runtime.BackendLayers Layers => Runtime.BackendLayers.Frames | Runtime.BackendLayers.Datagrams;
+    public override BackendLayers Layers => BackendLayers.Frames | BackendLayers.Datagrams;
 
     public override TResult CreateFrameApp<TResult>(FrameAppContext context, IFrameAppConsumer<TResult> consumer)
         => consumer.Accept(new Reflect());
 
-    public override TResult CreateDatagramApp<TResult>(Runtime.RunSettings settings, IDatagramAppConsumer<TResult> consumer)
+    public override TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
         => consumer.Accept(new Reflect());
 }

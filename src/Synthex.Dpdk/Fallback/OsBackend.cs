@@ -3,6 +3,7 @@ using Synthex.Dpdk.Apps;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Telemetry;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Fallback;
 
@@ -49,7 +50,7 @@ internal sealed class OsBackend : IBackend
         };
         try
         {
-            _server = app.CreateDatagramApp(settings, new Starter(_kind, options));
+            _server = app.CreateDatagramApp(settings.AppOptions, new Starter(_kind, options));
         }
         catch (Exception e) when (e is OsBackendException or IoUring.IoUringException)
         {

@@ -1,5 +1,6 @@
 using Synthex.Dpdk.Fallback.IoUring;
 using Synthex.Dpdk.Runtime;
+using Synthex.Dpdk.Apps;
 
 namespace Synthex.Dpdk.Fallback;
 

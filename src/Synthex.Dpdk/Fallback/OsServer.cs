@@ -3,6 +3,7 @@ using Synthex.Dpdk.Fallback.IoUring;
 using Synthex.Dpdk.Fallback.Sockets;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Telemetry;
+using Synthex.Dpdk.Apps;
 
 namespace Synthex.Dpdk.Fallback;
 

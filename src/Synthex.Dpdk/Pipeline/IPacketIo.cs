@@ -1,3 +1,5 @@
+using Synthex.Dpdk.Apps;
+
 namespace Synthex.Dpdk.Pipeline;
 
 /// <summary>
@@ -13,6 +15,9 @@ namespace Synthex.Dpdk.Pipeline;
 /// </remarks>
 public unsafe interface IPacketIo
 {
+    /// <summary>The most packets one burst may ask for (<c>--burst</c>'s upper bound); sizes the workers' burst arrays.</summary>
+    public const int MaxBurst = 512;
+
     /// <summary>Receives up to <paramref name="max"/> packets into <paramref name="packets"/>.</summary>
     int RxBurst(ushort port, ushort queue, nint* packets, int max);
 
@@ -47,14 +52,6 @@ public unsafe interface IPacketIo
     /// <summary>Ticks of <see cref="Now"/> per second.</summary>
     ulong TicksPerSecond { get; }
 }
-
-/// <summary>
-/// Marks an <see cref="IFrameApp"/> that decides from <see cref="FrameMeta"/> alone and never
-/// reads the frame (forward's io mode). The worker then skips prefetching packet data: on
-/// net_null, pulling every packet's data line into the cache for nothing cost io mode about
-/// a third of its rate.
-/// </summary>
-public interface IOpaqueFrameApp : IFrameApp;
 
 /// <summary>One worker's loop, behind an interface called once per run (not per packet).</summary>
 public interface IWorker : IDisposable

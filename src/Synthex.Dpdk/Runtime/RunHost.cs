@@ -31,7 +31,7 @@ public static class RunHost
 
         TimeSpan interval = settings.StatsInterval > 0 ? TimeSpan.FromSeconds(settings.StatsInterval) : Timeout.InfiniteTimeSpan;
         long deadline = settings.Duration > 0 ? started + (long)(settings.Duration * Stopwatch.Frequency) : long.MaxValue;
-        var previous = StatsSnapshot.Capture(backend);
+        var previous = Capture(backend);
         while (!stop.IsRequested)
         {
             long now = Stopwatch.GetTimestamp();
@@ -43,7 +43,7 @@ public static class RunHost
             if (interval != Timeout.InfiniteTimeSpan && !stop.IsRequested
                 && Stopwatch.GetElapsedTime(previous.Timestamp) >= interval / 2)
             {
-                var current = StatsSnapshot.Capture(backend);
+                var current = Capture(backend);
                 log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name));
                 previous = current;
             }
@@ -69,13 +69,16 @@ public static class RunHost
         {
             App = app.Name, Mode = mode, Backend = backend.Name, BackendReason = selection.Reason,
             ElapsedSeconds = elapsed, StopCause = stop.Cause, WorkerFailure = workerFailure,
-            Final = StatsSnapshot.Capture(backend, extendedPortStats: true),
+            Final = Capture(backend, extendedPortStats: true),
             GcCollections = gcCollections, GcAllocatedBytes = allocated,
         };
         if (settings.StatsJson is not null) report.WriteJson(settings.StatsJson);
         log.WriteLine(LiveLine.Summary(report));
         return report;
     }
+
+    private static StatsSnapshot Capture(IBackend backend, bool extendedPortStats = false)
+        => StatsSnapshot.Capture(backend.Workers, backend.ReadPortStats(extendedPortStats));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b)
         => a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;

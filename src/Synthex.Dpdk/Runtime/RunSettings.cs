@@ -1,20 +1,8 @@
 using System.Globalization;
 using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Pipeline;
 
 namespace Synthex.Dpdk.Runtime;
-
-/// <summary>How <c>forward</c> maps input ports to output ports.</summary>
-public enum PortTopology
-{
-    /// <summary>One port: loop; an even number: paired. Anything else is a configuration error.</summary>
-    Auto,
-    /// <summary>0↔1, 2↔3, ... (DPDK l2fwd's default).</summary>
-    Paired,
-    /// <summary>Every port sends back out of itself.</summary>
-    Loop,
-    /// <summary>The explicit <see cref="RunSettings.PortMap"/>.</summary>
-    Map,
-}
 
 /// <summary>
 /// Everything one run needs, bound once from the JSON file, <c>SYNTHEX_</c> environment
@@ -28,9 +16,6 @@ public enum PortTopology
 /// </remarks>
 public sealed record RunSettings
 {
-    public const int MaxBurst = 512;
-    public const int MaxPorts = 32; // RTE_MAX_ETHPORTS in Debian's DPDK 22.11 build
-
     /// <summary>Application name (see <c>synthex run --help</c> for the list).</summary>
     public string App { get; init; } = "forward";
 
@@ -100,6 +85,9 @@ public sealed record RunSettings
     /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
 
+    /// <summary>What the app is created with (the app-side keys of these settings).</summary>
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs);
+
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];
 
@@ -114,7 +102,7 @@ public sealed record RunSettings
                 : $"unknown mode '{Mode}' for app '{app.Name}'; allowed: {string.Join(", ", app.Modes)}");
         if (!BackendSelector.Names.Contains(Backend, StringComparer.Ordinal))
             throw new ConfigurationException("backend", $"unknown backend '{Backend}'; allowed: {string.Join(", ", BackendSelector.Names)}");
-        Range("burst", Burst, 1, MaxBurst);
+        Range("burst", Burst, 1, IPacketIo.MaxBurst);
         Range("rx-queues", RxQueues, 1, 16);
         Range("rx-descriptors", RxDescriptors, 64, 4096);
         Range("tx-descriptors", TxDescriptors, 64, 4096);
@@ -130,43 +118,10 @@ public sealed record RunSettings
             throw new ConfigurationException("listen", $"'{Listen}' is not ADDR:PORT (e.g. 0.0.0.0:9000 or [::]:9000, port 1..65535)");
         if (Topology == PortTopology.Map && string.IsNullOrWhiteSpace(PortMap))
             throw new ConfigurationException("port-map", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
-        if (PortMap is not null) _ = ParsePortMap(PortMap);
-        if (PeerMacs is not null) _ = ParsePeerMacs(PeerMacs);
+        if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
+        if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
         if (Ports is not null && ParsePorts(Ports).Count == 0)
             throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
-    }
-
-    /// <summary>Parses <c>"0:1,1:0"</c> into (input, output) pairs.</summary>
-    public static IReadOnlyList<(int In, int Out)> ParsePortMap(string text)
-    {
-        var pairs = new List<(int, int)>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = item.Split(':');
-            if (parts.Length != 2
-                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
-                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int o)
-                || i >= MaxPorts || o >= MaxPorts)
-                throw new ConfigurationException("port-map", $"'{item}' is not IN:OUT with ports 0..{MaxPorts - 1} (e.g. \"0:1,1:0\")");
-            pairs.Add((i, o));
-        }
-        return pairs;
-    }
-
-    /// <summary>Parses <c>"0=02:00:00:00:00:10,1=..."</c> into (port, MAC) pairs.</summary>
-    public static IReadOnlyList<(int Port, ulong Mac)> ParsePeerMacs(string text)
-    {
-        var pairs = new List<(int, ulong)>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = item.Split('=');
-            if (parts.Length != 2
-                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port >= MaxPorts
-                || !Packets.MacAddress.TryParse(parts[1], out var mac))
-                throw new ConfigurationException("peer-macs", $"'{item}' is not PORT=MAC (e.g. \"0=02:00:00:00:00:10\")");
-            pairs.Add((port, mac.Value));
-        }
-        return pairs;
     }
 
     /// <summary>Splits a port list (<c>"net_null0, 1"</c>) into names and ids.</summary>

@@ -1,12 +1,12 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Telemetry;
 
 /// <summary>
 /// The end-of-run report: what <c>--stats-json</c> writes (schema in DESIGN.md) and what the
-/// summary line prints. Built by <see cref="Runtime.RunHost"/> after the backend has stopped and
+/// summary line prints. Built by the runtime (<c>RunHost</c>) after the backend has stopped and
 /// drained, so its totals are final.
 /// </summary>
 public sealed class RunReport

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Telemetry;
 

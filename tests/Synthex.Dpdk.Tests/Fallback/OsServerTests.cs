@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Synthex.Dpdk.Fallback;
 using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Tests.Fallback;
 

@@ -3,6 +3,7 @@ using Synthex.Dpdk.Apps;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Telemetry;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Tests.Runtime;
 

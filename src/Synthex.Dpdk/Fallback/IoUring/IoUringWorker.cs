@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using Synthex.Dpdk.Fallback.Interop;
 using Synthex.Dpdk.Fallback.IoUring.Interop;
 using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Packets;
 using static Synthex.Dpdk.Fallback.IoUring.Interop.IoUringConst;
 
 namespace Synthex.Dpdk.Fallback.IoUring;

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Synthex.Dpdk.Fallback.Interop;
 using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Packets;
 using static Synthex.Dpdk.Fallback.Interop.SocketConst;
 
 namespace Synthex.Dpdk.Fallback.Sockets;

@@ -61,7 +61,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             Console.Error.WriteLine($"synthex: {lcores.Count} worker lcores but {pairs.Count} RX queues: lcores {string.Join(",", lcores.Skip(workers))} stay idle (raise --rx-queues)");
 
         // Create the frame app first: a topology that does not fit the ports is a configuration error before any port is touched.
-        var context = new FrameAppContext(settings, Ports);
+        var context = new FrameAppContext(settings.AppOptions, Ports);
         _ = app.CreateFrameApp(context, new Probe());
 
         bool onePool = _ports.Select(p => p.Socket).Distinct().Count() == 1;

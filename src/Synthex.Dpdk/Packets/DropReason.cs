@@ -1,4 +1,4 @@
-namespace Synthex.Dpdk.Pipeline;
+namespace Synthex.Dpdk.Packets;
 
 /// <summary>
 /// Why a packet was dropped. Every drop has one, and every reason has its own counter per lcore,

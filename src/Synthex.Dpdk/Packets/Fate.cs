@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Synthex.Dpdk.Pipeline;
+namespace Synthex.Dpdk.Packets;
 
 /// <summary>What an app decided for a packet.</summary>
 public enum FateKind : byte
