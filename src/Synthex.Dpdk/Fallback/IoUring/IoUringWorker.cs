@@ -39,26 +39,24 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
     private const int DrainTimeoutMs = 1000;
 
     private readonly uint _setupFlags;
-    private TApp _app;
+    private DatagramIntake<TApp> _intake;
 
     private IoUringRing? _ring;
     private ProvidedBufferRing? _buffers;
     private MsgHdr* _recvMsg;   // layout template of the multishot receive
     private MsgHdr* _sendMsgs;  // one per buffer id, live while its send is in flight
     private IoVec* _sendIovs;
-    private int _payloadRoom;
 
     private bool _recvArmed;
     private int _buffersHeld;       // taken by the kernel for a datagram and not yet recycled
     private int _sendsInFlight;
     private uint _sendsPrepared;    // SENDMSGs prepared since the last io_uring_enter
-    private uint _kernelDrops;      // last SO_RXQ_OVFL value seen
     private long _noBufferStalls;   // receives ended by ENOBUFS (each re-armed)
 
     public IoUringWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app, uint setupFlags)
         : base(index, fd, options, stop)
     {
-        _app = app;
+        _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
         _setupFlags = setupFlags;
     }
 
@@ -74,7 +72,6 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         _ring = IoUringRing.TryCreate(SqEntries, cqEntries, _setupFlags, out int err)
             ?? throw new OsBackendException($"io_uring_setup failed: {Libc.StrError(-err)}", -err);
         _buffers = new ProvidedBufferRing(_ring, BufferGroup, count, Options.BufferSize);
-        _payloadRoom = Options.BufferSize - ReceiveLayout.PayloadOffset;
 
         _recvMsg = (MsgHdr*)NativeMemory.AllocZeroed((nuint)sizeof(MsgHdr));
         _recvMsg->NameLen = SocketConst.NameSpace;
@@ -178,35 +175,15 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         byte* buf = buffers.Buffer(bid);
         var hdr = (IoUringRecvmsgOut*)buf;
 
-        if (ReceiveLayout.TryReadKernelDrops(buf + ReceiveLayout.ControlOffset, hdr->ControlLen, out uint drops) && drops != _kernelDrops)
+        int length = _intake.Receive(buf + ReceiveLayout.ControlOffset, hdr->ControlLen,
+            (hdr->Flags & SocketConst.MSG_TRUNC) != 0, buf + ReceiveLayout.PayloadOffset, (int)hdr->PayloadLen);
+        if (length < 0)
         {
-            uint lost = drops - _kernelDrops; // the kernel's counter is a wrapping u32
-            _kernelDrops = drops;
-            Counters.Rx(lost, 0);
-            Counters.Drop(DropReason.NoBuffer, lost);
-        }
-
-        int length = (int)hdr->PayloadLen;
-        Counters.Rx(1, length);
-        if ((hdr->Flags & SocketConst.MSG_TRUNC) != 0)
-        {
-            Release(buffers, bid, DropReason.TruncatedDatagram);
+            // Dropped and counted: the buffer goes straight back to the kernel.
+            buffers.Recycle(bid);
+            _buffersHeld--;
             return 1;
         }
-        if (length == 0)
-        {
-            Release(buffers, bid, DropReason.EmptyDatagram);
-            return 1;
-        }
-
-        Fate fate = _app.Process(new Span<byte>(buf + ReceiveLayout.PayloadOffset, _payloadRoom), ref length);
-        if (fate.Kind != FateKind.Reply)
-        {
-            Release(buffers, bid, fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
-            return 1;
-        }
-        if ((uint)length > (uint)_payloadRoom)
-            Environment.FailFast($"app returned a reply of {length} bytes in a {_payloadRoom}-byte buffer");
 
         // Reply from the same buffer: the sender's address is already in the name area.
         MsgHdr* msg = _sendMsgs + bid;
@@ -232,14 +209,6 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             if ((flags & IORING_CQE_F_MORE) != 0) return;
         }
         _sendsInFlight--;
-        buffers.Recycle(bid);
-        _buffersHeld--;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Release(ProvidedBufferRing buffers, ushort bid, DropReason reason)
-    {
-        Counters.Drop(reason);
         buffers.Recycle(bid);
         _buffersHeld--;
     }
