@@ -120,8 +120,23 @@ public sealed record RunSettings
             throw new ConfigurationException("port-map", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
         if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
         if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
+        if (StatsJson is not null) CheckStatsJson(StatsJson);
         if (Ports is not null && ParsePorts(Ports).Count == 0)
             throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
+    }
+
+    /// <summary>
+    /// The report is written at the end of a run that may have lasted hours: a path that cannot be
+    /// written must stop the run before it starts, not lose the report after it.
+    /// </summary>
+    private static void CheckStatsJson(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new ConfigurationException("stats-json", $"'{path}' is a directory; give a file name in it, e.g. '{Path.Combine(path, "report.json")}'");
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir))
+            throw new ConfigurationException("stats-json", $"directory '{dir}' of '{path}' does not exist; create it first");
     }
 
     /// <summary>Splits a port list (<c>"net_null0, 1"</c>) into names and ids.</summary>
