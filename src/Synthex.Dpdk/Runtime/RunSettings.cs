@@ -16,6 +16,38 @@ namespace Synthex.Dpdk.Runtime;
 /// </remarks>
 public sealed record RunSettings
 {
+    /// <summary>
+    /// Every configuration key, in the order <c>--help</c> lists them and options are applied.
+    /// To add a key: a property below and one entry here (its range, if any, goes in the entry);
+    /// the command line, the JSON file, the environment and <see cref="Validate"/> pick it up.
+    /// </summary>
+    public static readonly IReadOnlyList<RunOption> Options =
+    [
+        new TextOption("app", "NAME", "application: forward (port to port) or reflect (answer the sender)", (s, v) => s with { App = v }),
+        new TextOption("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)", (s, v) => s with { Mode = v }),
+        new TextOption("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)", (s, v) => s with { Backend = v }),
+        new TextOption("listen", "ADDR:PORT", "UDP address the OS backends bind (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),
+        new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
+        new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
+        new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
+        new TextOption("stats-json", "FILE", "write the JSON report here when the run ends (also on Ctrl-C); its directory must exist", (s, v) => s with { StatsJson = v }),
+        new EnumOption<PortTopology>("topology", "NAME", "forward port topology: auto | paired (0<->1, 2<->3) | loop | map", (s, v) => s with { Topology = v }),
+        new TextOption("port-map", "IN:OUT,...", "explicit forward map for --topology map, e.g. 0:1,1:0",
+            (s, v) => s with { PortMap = v, Topology = s.Topology == PortTopology.Auto ? PortTopology.Map : s.Topology }),
+        new TextOption("peer-macs", "PORT=MAC,...", "l2fwd destination MAC per output port (default 02:00:00:00:00:<port>)", (s, v) => s with { PeerMacs = v }),
+        new TextOption("ports", "NAME|ID,...", "DPDK ports to use, by name or id, e.g. net_null0,0000:03:00.0 (default: every port EAL found)", (s, v) => s with { Ports = v }),
+        new BoolOption("promiscuous", "put DPDK ports in promiscuous mode", s => s.Promiscuous, (s, v) => s with { Promiscuous = v }),
+        new IntOption("rx-queues", "N", "RX queues per port, spread by RSS", 1, 16, s => s.RxQueues, (s, v) => s with { RxQueues = v }),
+        new IntOption("rx-descriptors", "N", "RX ring size", 64, 4096, s => s.RxDescriptors, (s, v) => s with { RxDescriptors = v }),
+        new IntOption("tx-descriptors", "N", "TX ring size", 64, 4096, s => s.TxDescriptors, (s, v) => s with { TxDescriptors = v }),
+        new SecondsOption("link-timeout", "how long to wait for links to come up", 0, 60, s => s.LinkTimeout, (s, v) => s with { LinkTimeout = v }),
+        new IntOption("workers", "N", "OS backends: worker threads, 0: one per CPU", 0, 256, s => s.Workers, (s, v) => s with { Workers = v }),
+        new BoolOption("pin-cpus", "OS backends: pin worker i to CPU i", s => s.PinCpus, (s, v) => s with { PinCpus = v }),
+        new IntOption("buffers", "N", "OS backends: receive buffers per worker, a power of two", 64, 32768, s => s.Buffers, (s, v) => s with { Buffers = v }),
+        new IntOption("buffer-size", "BYTES", "OS backends: bytes per receive buffer (larger datagrams are truncated_datagram drops)", 512, 65536,
+            s => s.BufferSize, (s, v) => s with { BufferSize = v }),
+    ];
+
     /// <summary>Application name (see <c>synthex run --help</c> for the list).</summary>
     public string App { get; init; } = "forward";
 
@@ -102,18 +134,9 @@ public sealed record RunSettings
                 : $"unknown mode '{Mode}' for app '{app.Name}'; allowed: {string.Join(", ", app.Modes)}");
         if (!BackendSelector.Names.Contains(Backend, StringComparer.Ordinal))
             throw new ConfigurationException("backend", $"unknown backend '{Backend}'; allowed: {string.Join(", ", BackendSelector.Names)}");
-        Range("burst", Burst, 1, IPacketIo.MaxBurst);
-        Range("rx-queues", RxQueues, 1, 16);
-        Range("rx-descriptors", RxDescriptors, 64, 4096);
-        Range("tx-descriptors", TxDescriptors, 64, 4096);
-        Range("workers", Workers, 0, 256);
-        Range("buffers", Buffers, 64, 32768);
+        foreach (var option in Options) option.Check(this);
         if (!int.IsPow2(Buffers))
             throw new ConfigurationException("buffers", $"{Buffers} is not a power of two (the io_uring buffer ring needs one), e.g. 1024, 2048, 4096");
-        Range("buffer-size", BufferSize, 512, 65536);
-        RangeD("duration", Duration, 0, 7 * 24 * 3600);
-        RangeD("stats-interval", StatsInterval, 0, 3600);
-        RangeD("link-timeout", LinkTimeout, 0, 60);
         if (!TryParseListen(Listen, out _, out _))
             throw new ConfigurationException("listen", $"'{Listen}' is not ADDR:PORT (e.g. 0.0.0.0:9000 or [::]:9000, port 1..65535)");
         if (Topology == PortTopology.Map && string.IsNullOrWhiteSpace(PortMap))
@@ -151,17 +174,5 @@ public sealed record RunSettings
         if (!text.Contains(':') || !System.Net.IPEndPoint.TryParse(text, out var ep) || ep.Port == 0) return false;
         (address, port) = (ep.Address, ep.Port);
         return true;
-    }
-
-    private static void Range(string key, int value, int min, int max)
-    {
-        if (value < min || value > max)
-            throw new ConfigurationException(key, $"{value} is out of range; allowed {min}..{max}");
-    }
-
-    private static void RangeD(string key, double value, double min, double max)
-    {
-        if (!(value >= min && value <= max))
-            throw new ConfigurationException(key, $"{value.ToString(CultureInfo.InvariantCulture)} is out of range; allowed {min}..{max} seconds");
     }
 }
