@@ -2,7 +2,7 @@
 # bench-fallback.sh: the same sockperf client load against three UDP servers, one after the
 # other: `sockperf server` (the C++ reference), synthex reflect on io_uring, synthex reflect on
 # sockets. Prints replies/s, latency percentiles, server CPU-seconds per million datagrams, and
-# ratios against sockperf. A benchmark, not a test: see docs/BENCHMARKS.md "Kernel fallback".
+# ratios against sockperf. A benchmark, not a test: see docs/BENCHMARKS.md "OS fallback".
 #
 #   scripts/bench-fallback.sh [-t SECONDS] [-n ROUNDS] [-m MSG_SIZE] [-r RATE] [-o results.md]
 #   scripts/bench-fallback.sh -z     # SENDMSG vs SENDMSG_ZC: server CPU per datagram by size
@@ -52,7 +52,7 @@ SERVER_CPU=$(( NCPU > 1 ? 1 : 0 ))
 CLIENT_CPU=0
 
 if (( ZC )); then
-  # In process: a KernelServer on io_uring with 64 KiB buffers and a windowed loopback client;
+  # In process: a OsServer on io_uring with 64 KiB buffers and a windowed loopback client;
   # the worker thread's own CPU time (/proc/self/task/TID/stat) per datagram answered.
   mkdir -p "$WORK/zc"
   cat >"$WORK/zc/zc.csproj" <<XML
@@ -75,8 +75,8 @@ Console.WriteLine("|---:|---|---:|---:|");
 foreach (int size in new[] { 64, 1400, 8192, 32768 })
     foreach (bool zc in new[] { false, true, false, true })
     {
-        var opt = new KernelBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), BufferCount = 256, BufferSize = 65536, SendZeroCopy = zc };
-        using var server = KernelServer.Start(KernelBackendKind.IoUring, opt, new Echo());
+        var opt = new OsBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), BufferCount = 256, BufferSize = 65536, SendZeroCopy = zc };
+        using var server = OsServer.Start(OsBackendKind.IoUring, opt, new Echo());
         int tid = Directory.GetDirectories("/proc/self/task").Select(d => int.Parse(Path.GetFileName(d)))
             .First(t => File.ReadAllText($"/proc/self/task/{t}/comm").Trim() == "synthex-uring-0");
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 8 << 20, SendBufferSize = 8 << 20 };

@@ -4,7 +4,7 @@
 # Idempotent: each step checks first and does nothing when its work is already done.
 #   1. Debian packages: DPDK 22.11 (libdpdk-dev, dpdk-dev for dpdk-testpmd), pkg-config, a C
 #      toolchain, libclang for the binding generator, tshark (the tests' independent pcap
-#      reader), sockperf (the kernel fallback's UDP peer), iproute2 (network namespaces),
+#      reader), sockperf (the OS fallback's UDP peer), iproute2 (network namespaces),
 #      python3 (a test's UDP client inside a namespace), util-linux (setpriv for unprivileged runs).
 #   2. Hugepages (as root): ./hugepages-setup.sh, only when fewer are free than the tests need.
 #   3. The native shim: make -C native (make rebuilds only what changed).

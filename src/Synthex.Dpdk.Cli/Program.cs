@@ -11,7 +11,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (!SimdSelectionIsValid()) return Runtime.ExitCodes.BadConfiguration;
+        if (!SimdSelectionIsValid()) return ExitCodes.BadConfiguration;
 
         // Everything after the first "--" belongs to rte_eal_init, untouched: split it off before
         // System.CommandLine sees it.
@@ -24,7 +24,7 @@ internal static class Program
             // Usage errors (unknown option, missing value) are exit code 2, as DESIGN.md promises.
             foreach (var error in parsed.Errors) Console.Error.WriteLine($"synthex: {error.Message}");
             Console.Error.WriteLine("synthex: see 'synthex run --help' for options and examples");
-            return Runtime.ExitCodes.BadConfiguration;
+            return ExitCodes.BadConfiguration;
         }
         return parsed.Invoke();
     }

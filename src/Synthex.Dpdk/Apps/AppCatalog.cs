@@ -19,5 +19,5 @@ public static class AppCatalog
     }
 
     public static AppDescriptor Find(string name)
-        => TryFind(name, out var app) ? app : throw new Runtime.ConfigurationException("app", $"unknown app '{name}'; allowed: {Names}");
+        => TryFind(name, out var app) ? app : throw new ConfigurationException("app", $"unknown app '{name}'; allowed: {Names}");
 }

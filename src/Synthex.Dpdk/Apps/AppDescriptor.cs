@@ -1,6 +1,3 @@
-using Synthex.Dpdk.Pipeline;
-using Synthex.Dpdk.Runtime;
-
 namespace Synthex.Dpdk.Apps;
 
 /// <summary>
@@ -21,7 +18,7 @@ public interface IDatagramAppConsumer<out TResult>
 }
 
 /// <summary>What an L2 app may need to know about the ports when it is created.</summary>
-public sealed record FrameAppContext(RunSettings Settings, IReadOnlyList<PortInfo> Ports);
+public sealed record FrameAppContext(AppOptions Options, IReadOnlyList<PortInfo> Ports);
 
 /// <summary>
 /// A built-in application: its name, modes, which layers it handles, and how to make its struct.
@@ -49,6 +46,6 @@ public abstract class AppDescriptor
         => throw new ConfigurationException("app", $"app '{Name}' does not handle L2 frames");
 
     /// <summary>Makes the UDP app for a run and hands it to <paramref name="consumer"/>. Called once per worker.</summary>
-    public virtual TResult CreateDatagramApp<TResult>(RunSettings settings, IDatagramAppConsumer<TResult> consumer)
+    public virtual TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
         => throw new ConfigurationException("app", $"app '{Name}' does not handle UDP datagrams");
 }

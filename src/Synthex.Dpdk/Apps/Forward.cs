@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Synthex.Dpdk.Packets;
-using Synthex.Dpdk.Pipeline;
 
 namespace Synthex.Dpdk.Apps;
 
@@ -12,7 +11,7 @@ public struct ForwardIo(PortMap map) : IOpaqueFrameApp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Fate Process(Span<byte> frame, in FrameMeta meta)
     {
-        ushort output = _map[meta.Port & (Runtime.RunSettings.MaxPorts - 1)];
+        ushort output = _map[meta.Port & (FrameMeta.MaxPorts - 1)];
         return output != PortMap.NoRoute ? Fate.Forward(output) : Fate.Drop(DropReason.NoRoute);
     }
 }
@@ -26,7 +25,7 @@ public struct ForwardMacSwap(PortMap map) : IFrameApp
     public Fate Process(Span<byte> frame, in FrameMeta meta)
     {
         if (frame.Length < EthernetHeader.Length) return Fate.Drop(DropReason.Runt);
-        ushort output = _map[meta.Port & (Runtime.RunSettings.MaxPorts - 1)];
+        ushort output = _map[meta.Port & (FrameMeta.MaxPorts - 1)];
         if (output == PortMap.NoRoute) return Fate.Drop(DropReason.NoRoute);
         EthernetHeader.SwapMacs(frame);
         return Fate.Forward(output);
@@ -56,7 +55,7 @@ public struct ForwardL2Fwd(PortMap map, MacTable own, MacTable peers) : IFrameAp
     public Fate Process(Span<byte> frame, in FrameMeta meta)
     {
         if (frame.Length < EthernetHeader.Length) return Fate.Drop(DropReason.Runt);
-        ushort output = _map[meta.Port & (Runtime.RunSettings.MaxPorts - 1)];
+        ushort output = _map[meta.Port & (FrameMeta.MaxPorts - 1)];
         if (output == PortMap.NoRoute) return Fate.Drop(DropReason.NoRoute);
         new MacAddress(_peers[output]).Write(frame);
         new MacAddress(_own[output]).Write(frame[6..]);

@@ -1,5 +1,3 @@
-using Synthex.Dpdk.Runtime;
-
 namespace Synthex.Dpdk.Apps;
 
 /// <summary>
@@ -15,8 +13,8 @@ public sealed class ForwardApp : AppDescriptor
 
     public override TResult CreateFrameApp<TResult>(FrameAppContext context, IFrameAppConsumer<TResult> consumer)
     {
-        var map = PortMap.Build(context.Settings, context.Ports);
-        switch (ResolveMode(context.Settings.Mode))
+        var map = PortMap.Build(context.Options, context.Ports);
+        switch (ResolveMode(context.Options.Mode))
         {
             case "io":
                 return consumer.Accept(new ForwardIo(map));
@@ -26,10 +24,10 @@ public sealed class ForwardApp : AppDescriptor
                 var own = new MacTable();
                 var peers = new MacTable();
                 // DPDK l2fwd's default peer: 02:00:00:00:00:<port id>.
-                for (int p = 0; p < RunSettings.MaxPorts; p++) peers[p] = 0x020000000000UL | (uint)p;
+                for (int p = 0; p < FrameMeta.MaxPorts; p++) peers[p] = 0x020000000000UL | (uint)p;
                 foreach (var port in context.Ports) own[port.Id] = port.Mac;
-                if (context.Settings.PeerMacs is { } text)
-                    foreach (var (port, mac) in RunSettings.ParsePeerMacs(text)) peers[port] = mac;
+                if (context.Options.PeerMacs is { } text)
+                    foreach (var (port, mac) in MacTable.ParsePeers(text)) peers[port] = mac;
                 return consumer.Accept(new ForwardL2Fwd(map, own, peers));
         }
     }

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Synthex.Dpdk.Runtime;
+using System.Globalization;
 
 namespace Synthex.Dpdk.Apps;
 
@@ -8,7 +8,7 @@ namespace Synthex.Dpdk.Apps;
 /// load from the worker's own copy, no shared memory, no bounds check against a heap array.
 /// <see cref="NoRoute"/> marks inputs with no output.
 /// </summary>
-[InlineArray(RunSettings.MaxPorts)]
+[InlineArray(FrameMeta.MaxPorts)]
 public struct PortMap
 {
     public const ushort NoRoute = ushort.MaxValue;
@@ -16,7 +16,7 @@ public struct PortMap
 
     /// <summary>Builds the map for <paramref name="topology"/> over the ports the backend found.</summary>
     /// <exception cref="ConfigurationException">The topology does not fit the ports.</exception>
-    public static PortMap Build(RunSettings settings, IReadOnlyList<PortInfo> ports)
+    public static PortMap Build(AppOptions settings, IReadOnlyList<PortInfo> ports)
     {
         var map = new PortMap();
         ((Span<ushort>)map).Fill(NoRoute);
@@ -43,7 +43,7 @@ public struct PortMap
                 }
                 break;
             case PortTopology.Map:
-                foreach (var (input, output) in RunSettings.ParsePortMap(settings.PortMap ?? ""))
+                foreach (var (input, output) in Parse(settings.PortMap ?? ""))
                 {
                     if (!Has(ports, input) || !Has(ports, output))
                         throw new ConfigurationException("port-map", $"{input}:{output} names a port that does not exist; ports are {string.Join(", ", ports.Select(p => p.Id))}");
@@ -54,12 +54,45 @@ public struct PortMap
         return map;
     }
 
+    /// <summary>Parses <c>"0:1,1:0"</c> into (input, output) pairs.</summary>
+    public static IReadOnlyList<(int In, int Out)> Parse(string text)
+    {
+        var pairs = new List<(int, int)>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split(':');
+            if (parts.Length != 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int o)
+                || i >= FrameMeta.MaxPorts || o >= FrameMeta.MaxPorts)
+                throw new ConfigurationException("port-map", $"'{item}' is not IN:OUT with ports 0..{FrameMeta.MaxPorts - 1} (e.g. \"0:1,1:0\")");
+            pairs.Add((i, o));
+        }
+        return pairs;
+    }
+
     private static bool Has(IReadOnlyList<PortInfo> ports, int id) => ports.Any(p => p.Id == id);
 }
 
 /// <summary>A MAC per port (in <see cref="Packets.MacAddress.Value"/> form), inline like <see cref="PortMap"/>.</summary>
-[InlineArray(RunSettings.MaxPorts)]
+[InlineArray(FrameMeta.MaxPorts)]
 public struct MacTable
 {
     private ulong _e;
+
+    /// <summary>Parses <c>"0=02:00:00:00:00:10,1=..."</c> into (port, MAC) pairs.</summary>
+    public static IReadOnlyList<(int Port, ulong Mac)> ParsePeers(string text)
+    {
+        var pairs = new List<(int, ulong)>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=');
+            if (parts.Length != 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port >= FrameMeta.MaxPorts
+                || !Packets.MacAddress.TryParse(parts[1], out var mac))
+                throw new ConfigurationException("peer-macs", $"'{item}' is not PORT=MAC (e.g. \"0=02:00:00:00:00:10\")");
+            pairs.Add((port, mac.Value));
+        }
+        return pairs;
+    }
 }

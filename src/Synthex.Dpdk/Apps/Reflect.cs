@@ -1,13 +1,12 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Synthex.Dpdk.Packets;
-using Synthex.Dpdk.Pipeline;
 
 namespace Synthex.Dpdk.Apps;
 
 /// <summary>
 /// <c>reflect</c>: answers every IPv4/IPv6 UDP or TCP packet to its sender, out of the port it
-/// came in on, rewritten in place; over the kernel backends, answers every UDP datagram.
+/// came in on, rewritten in place; over the OS backends, answers every UDP datagram.
 /// </summary>
 /// <remarks>
 /// <para>Frames: swap MACs, IP addresses and L4 ports, and reset the TTL / hop limit to
@@ -69,16 +68,16 @@ public struct Reflect : IFrameApp, IDatagramApp
     }
 }
 
-/// <summary>The <c>reflect</c> app's registration: frames on DPDK, datagrams on the kernel backends.</summary>
+/// <summary>The <c>reflect</c> app's registration: frames on DPDK, datagrams on the OS backends.</summary>
 public sealed class ReflectApp : AppDescriptor
 {
     public override string Name => "reflect";
     public override string Summary => "answer every UDP/TCP packet to its sender (MACs, IPs, ports swapped; checksums kept valid)";
-    public override Runtime.BackendLayers Layers => Runtime.BackendLayers.Frames | Runtime.BackendLayers.Datagrams;
+    public override BackendLayers Layers => BackendLayers.Frames | BackendLayers.Datagrams;
 
     public override TResult CreateFrameApp<TResult>(FrameAppContext context, IFrameAppConsumer<TResult> consumer)
         => consumer.Accept(new Reflect());
 
-    public override TResult CreateDatagramApp<TResult>(Runtime.RunSettings settings, IDatagramAppConsumer<TResult> consumer)
+    public override TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
         => consumer.Accept(new Reflect());
 }

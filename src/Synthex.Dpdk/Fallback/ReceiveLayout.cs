@@ -3,7 +3,7 @@ using Synthex.Dpdk.Fallback.Interop;
 namespace Synthex.Dpdk.Fallback;
 
 /// <summary>
-/// The layout of one receive buffer, the same on both kernel backends:
+/// The layout of one receive buffer, the same on both OS backends:
 /// <code>
 ///  0        16           48              72                         BufferSize
 ///  | header | peer name  | control msg   | payload ...               |

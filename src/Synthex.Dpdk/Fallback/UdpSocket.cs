@@ -6,7 +6,7 @@ using static Synthex.Dpdk.Fallback.Interop.SocketConst;
 namespace Synthex.Dpdk.Fallback;
 
 /// <summary>
-/// Opens the UDP sockets the kernel backends serve on: one per worker, all bound to the same
+/// Opens the UDP sockets the OS backends serve on: one per worker, all bound to the same
 /// address with <c>SO_REUSEPORT</c>, so the kernel spreads flows over the workers by a hash of
 /// the 4-tuple and each worker owns its socket outright (no shared queue, no lock).
 /// </summary>
@@ -15,7 +15,7 @@ internal static unsafe class UdpSocket
     /// <summary>
     /// Opens <paramref name="count"/> sockets on <paramref name="endpoint"/>. With port 0 the
     /// first socket gets an ephemeral port and the others join it. Throws
-    /// <see cref="KernelBackendException"/> naming the call and errno.
+    /// <see cref="OsBackendException"/> naming the call and errno.
     /// </summary>
     public static int[] OpenGroup(IPEndPoint endpoint, int count, int bufferBytes, out IPEndPoint bound)
     {
@@ -77,7 +77,7 @@ internal static unsafe class UdpSocket
         byte* sa = stackalloc byte[128];
         uint len = 128;
         if (Libc.GetSockName(fd, sa, &len) != 0) throw Fail("getsockname", null);
-        return SockAddr.Read(sa, len) ?? throw new KernelBackendException("getsockname returned an unknown address family");
+        return SockAddr.Read(sa, len) ?? throw new OsBackendException("getsockname returned an unknown address family");
     }
 
     private static void SetInt(int fd, int level, int name, int value, string what, IPEndPoint ep)
@@ -85,15 +85,15 @@ internal static unsafe class UdpSocket
         if (Libc.SetSockOpt(fd, level, name, &value, sizeof(int)) != 0) throw Fail($"setsockopt({what})", ep);
     }
 
-    private static KernelBackendException Fail(string call, IPEndPoint? ep)
+    private static OsBackendException Fail(string call, IPEndPoint? ep)
     {
         int errno = Libc.LastErrno;
-        return new KernelBackendException($"{call}{(ep is null ? "" : $" on {ep}")} failed: {Libc.StrError(errno)}", errno);
+        return new OsBackendException($"{call}{(ep is null ? "" : $" on {ep}")} failed: {Libc.StrError(errno)}", errno);
     }
 }
 
-/// <summary>A kernel backend could not set up (socket, ring or thread); the message names the call.</summary>
-public sealed class KernelBackendException(string message, int errno = 0) : Exception(message)
+/// <summary>An OS backend could not set up (socket, ring or thread); the message names the call.</summary>
+public sealed class OsBackendException(string message, int errno = 0) : Exception(message)
 {
     public int Errno { get; } = errno;
 }

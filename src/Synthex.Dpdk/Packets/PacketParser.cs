@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Synthex.Dpdk.Pipeline;
 
 namespace Synthex.Dpdk.Packets;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Synthex.Dpdk.Runtime;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Packets;
 using Synthex.Dpdk.Telemetry;
 
 namespace Synthex.Dpdk.Pipeline;
@@ -34,7 +35,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     private TIo _io;
     private readonly RxQueueRef[] _rx;
     private readonly WorkerCounters _counters;
-    private readonly StopSignal _stop;
+    private readonly QuitFlag _stop;
     private readonly int _burst;
     private readonly ulong _drainTicks;
     private readonly nint* _packets;   // rx burst
@@ -55,9 +56,9 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
     /// <param name="txQueues">The TX queue this worker uses on each port id it may send to.</param>
     public FrameWorker(TApp app, TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> txQueues,
-                       int burst, WorkerCounters counters, StopSignal stop)
+                       int burst, WorkerCounters counters, QuitFlag stop)
     {
-        if (burst is < 1 or > RunSettings.MaxBurst) throw new ArgumentOutOfRangeException(nameof(burst));
+        if (burst is < 1 or > IPacketIo.MaxBurst) throw new ArgumentOutOfRangeException(nameof(burst));
         _app = app;
         _io = io;
         _rx = rx;
@@ -67,8 +68,8 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         _drainTicks = io.TicksPerSecond / 1_000_000 * DrainMicroseconds;
         _packets = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
         _drops = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
-        _tx = (TxBuffer*)NativeMemory.AlignedAlloc((nuint)(RunSettings.MaxPorts * sizeof(TxBuffer)), 64);
-        new Span<byte>(_tx, RunSettings.MaxPorts * sizeof(TxBuffer)).Clear();
+        _tx = (TxBuffer*)NativeMemory.AlignedAlloc((nuint)(FrameMeta.MaxPorts * sizeof(TxBuffer)), 64);
+        new Span<byte>(_tx, FrameMeta.MaxPorts * sizeof(TxBuffer)).Clear();
         _txPorts = txQueues.Keys.Select(p => (ushort)p).Order().ToArray();
         foreach (var (port, queue) in txQueues)
         {
@@ -302,7 +303,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             FateKind.Reply => inPort,
             _ => ushort.MaxValue,
         };
-        if (port >= RunSettings.MaxPorts) return null;
+        if (port >= FrameMeta.MaxPorts) return null;
         TxBuffer* tx = &_tx[port];
         return tx->Slots is null ? null : tx;
     }
@@ -318,7 +319,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
     public void Drain()
     {
-        for (int port = 0; port < RunSettings.MaxPorts; port++)
+        for (int port = 0; port < FrameMeta.MaxPorts; port++)
             if (_tx[port].Count != 0) Flush((ushort)port, &_tx[port]);
     }
 
@@ -350,7 +351,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     {
         if (_disposed) return;
         _disposed = true;
-        for (int port = 0; port < RunSettings.MaxPorts; port++)
+        for (int port = 0; port < FrameMeta.MaxPorts; port++)
         {
             NativeMemory.AlignedFree(_tx[port].Slots);
         }

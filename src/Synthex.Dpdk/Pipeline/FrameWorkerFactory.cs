@@ -11,7 +11,7 @@ namespace Synthex.Dpdk.Pipeline;
 /// network in unit tests.
 /// </summary>
 public sealed class FrameWorkerFactory<TIo>(TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> tx, int burst,
-                                            WorkerCounters counters, StopSignal stop) : IFrameAppConsumer<IWorker>
+                                            WorkerCounters counters, QuitFlag stop) : IFrameAppConsumer<IWorker>
     where TIo : struct, IPacketIo
 {
     public IWorker Accept<TApp>(TApp app) where TApp : struct, IFrameApp

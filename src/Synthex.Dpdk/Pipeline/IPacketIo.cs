@@ -1,3 +1,5 @@
+using Synthex.Dpdk.Apps;
+
 namespace Synthex.Dpdk.Pipeline;
 
 /// <summary>
@@ -8,11 +10,14 @@ namespace Synthex.Dpdk.Pipeline;
 /// <remarks>
 /// Implemented by structs and used as a generic argument, like the apps, so each call is direct
 /// and the loop is compiled once per (app, I/O) pair. Every method but <see cref="Frame"/>,
-/// <see cref="IsPlain"/> and <see cref="PacketLength"/> (a few loads each) is
-/// called once per burst, never per packet.
+/// <see cref="IsPlain"/>, <see cref="PacketLength"/> (a few loads each) and
+/// <see cref="Prefetch"/> (one prefetch instruction) is called once per burst, never per packet.
 /// </remarks>
 public unsafe interface IPacketIo
 {
+    /// <summary>The most packets one burst may ask for (<c>--burst</c>'s upper bound); sizes the workers' burst arrays.</summary>
+    public const int MaxBurst = 512;
+
     /// <summary>Receives up to <paramref name="max"/> packets into <paramref name="packets"/>.</summary>
     int RxBurst(ushort port, ushort queue, nint* packets, int max);
 
@@ -47,27 +52,3 @@ public unsafe interface IPacketIo
     /// <summary>Ticks of <see cref="Now"/> per second.</summary>
     ulong TicksPerSecond { get; }
 }
-
-/// <summary>
-/// Marks an <see cref="IFrameApp"/> that decides from <see cref="FrameMeta"/> alone and never
-/// reads the frame (forward's io mode). The worker then skips prefetching packet data: on
-/// net_null, pulling every packet's data line into the cache for nothing cost io mode about
-/// a third of its rate.
-/// </summary>
-public interface IOpaqueFrameApp : IFrameApp;
-
-/// <summary>One worker's loop, behind an interface called once per run (not per packet).</summary>
-public interface IWorker : IDisposable
-{
-    /// <summary>Polls until the stop flag is set, then drains TX.</summary>
-    void Run();
-
-    /// <summary>One pass over the worker's RX queues; returns the packets received. For tests.</summary>
-    int PollOnce();
-
-    /// <summary>Sends what waits in partly filled TX buffers.</summary>
-    void Drain();
-}
-
-/// <summary>An RX queue a worker owns.</summary>
-public readonly record struct RxQueueRef(ushort Port, ushort Queue);

@@ -2,7 +2,10 @@ using Synthex.Dpdk.Apps;
 
 namespace Synthex.Dpdk.Runtime;
 
-/// <summary>Opens backends. One provider per backend, listed best first in <see cref="BackendSelector.Providers"/>.</summary>
+/// <summary>
+/// Opens backends. One provider per backend; the command line hands the selector its list, best
+/// first, so the runtime names no backend (the DPDK and OS backends depend on it, not it on them).
+/// </summary>
 public interface IBackendProvider
 {
     /// <summary>"dpdk", "io-uring" or "socket".</summary>
@@ -27,25 +30,18 @@ public sealed record BackendSelection(IBackend Backend, string Reason);
 /// </summary>
 public static class BackendSelector
 {
-    /// <summary>
-    /// Providers, best first. The kernel fallback adds its io-uring and socket providers here
-    /// (in that order, after dpdk).
-    /// </summary>
-    public static readonly List<IBackendProvider> Providers =
-        [new DpdkBackendProvider(), Fallback.KernelBackendProvider.IoUring, Fallback.KernelBackendProvider.Socket];
-
     /// <summary>Values <c>--backend</c> accepts.</summary>
     public static readonly string[] Names = ["auto", "dpdk", "io-uring", "socket"];
 
-    /// <summary>Opens the backend the settings ask for.</summary>
+    /// <summary>Opens the backend the settings ask for, from <paramref name="providers"/> (best first).</summary>
     /// <exception cref="ConfigurationException">The app needs what the named backend cannot give (exit 2).</exception>
     /// <exception cref="EnvironmentException">The named backend, or every backend for auto, is unusable here (exit 3).</exception>
-    public static BackendSelection Open(RunSettings settings)
+    public static BackendSelection Open(RunSettings settings, IReadOnlyList<IBackendProvider> providers)
     {
         var app = AppCatalog.Find(settings.App);
         if (settings.Backend != "auto")
         {
-            var provider = Providers.FirstOrDefault(p => p.Name == settings.Backend)
+            var provider = providers.FirstOrDefault(p => p.Name == settings.Backend)
                 ?? throw new EnvironmentException($"backend '{settings.Backend}' is not built into this binary");
             CheckLayers(app, provider.Name, provider.Layers, settings.Backend);
             var backend = provider.TryOpen(settings, out string whyNot)
@@ -54,7 +50,7 @@ public static class BackendSelector
         }
 
         var passedOver = new List<string>();
-        foreach (var provider in Providers)
+        foreach (var provider in providers)
         {
             if ((app.Layers & provider.Layers) == 0)
             {

@@ -3,24 +3,13 @@ using Synthex.Dpdk.Telemetry;
 
 namespace Synthex.Dpdk.Runtime;
 
-/// <summary>What a backend hands to applications.</summary>
-[Flags]
-public enum BackendLayers
-{
-    None = 0,
-    /// <summary>Whole Ethernet frames (<see cref="Pipeline.IFrameApp"/>): DPDK ports.</summary>
-    Frames = 1,
-    /// <summary>UDP payloads with the peer address (<see cref="Pipeline.IDatagramApp"/>): kernel sockets, io_uring.</summary>
-    Datagrams = 2,
-}
-
 /// <summary>
 /// A packet I/O engine that runs one application over its ports: DPDK (<c>"dpdk"</c>), io_uring
 /// (<c>"io-uring"</c>) or plain sockets (<c>"socket"</c>).
 /// </summary>
 /// <remarks>
 /// <para><b>How a backend plugs in.</b> A backend comes with an <see cref="IBackendProvider"/>
-/// listed in <see cref="BackendSelector.Providers"/>. For <c>--backend NAME</c> the selector
+/// handed to <see cref="BackendSelector.Open"/> by the command line. For <c>--backend NAME</c> the selector
 /// asks that provider only; a refusal exits 3 with the provider's reason. For
 /// <c>--backend auto</c> it asks the providers best first (dpdk, io-uring, socket), skips those
 /// whose <see cref="BackendLayers"/> cannot host the app, and takes the first that opens; the
@@ -67,17 +56,3 @@ public interface IBackend : IDisposable
     /// <summary>Quit flag, join workers, drain TX. Idempotent. Counters are final afterwards.</summary>
     void Stop();
 }
-
-/// <summary>A port as the backend found it.</summary>
-/// <param name="Id">Port id (DPDK port id; 0 for a socket).</param>
-/// <param name="Name">Device name (<c>net_null0</c>, a PCI address, or ADDR:PORT).</param>
-/// <param name="Mac">The port's own MAC in the low 48 bits (network order when written by <see cref="Packets.MacAddress"/>); 0 when none.</param>
-/// <param name="Socket">NUMA socket, -1 when unknown.</param>
-public sealed record PortInfo(int Id, string Name, ulong Mac, int Socket);
-
-/// <summary>One port's counters; the <c>Extended</c> map holds xstats when asked for.</summary>
-public sealed record PortStats(
-    int Id, string Name,
-    long RxPackets, long TxPackets, long RxBytes, long TxBytes,
-    long RxMissed, long RxErrors, long TxErrors, long RxNoMbuf,
-    IReadOnlyList<KeyValuePair<string, long>>? Extended = null);

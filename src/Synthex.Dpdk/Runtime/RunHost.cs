@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Telemetry;
 
 namespace Synthex.Dpdk.Runtime;
@@ -12,7 +13,7 @@ namespace Synthex.Dpdk.Runtime;
 /// </summary>
 public static class RunHost
 {
-    public static RunReport Run(BackendSelection selection, RunSettings settings, StopSignal stop, TextWriter log)
+    public static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log)
     {
         var backend = selection.Backend;
         var app = AppCatalog.Find(settings.App);
@@ -30,7 +31,7 @@ public static class RunHost
 
         TimeSpan interval = settings.StatsInterval > 0 ? TimeSpan.FromSeconds(settings.StatsInterval) : Timeout.InfiniteTimeSpan;
         long deadline = settings.Duration > 0 ? started + (long)(settings.Duration * Stopwatch.Frequency) : long.MaxValue;
-        var previous = StatsSnapshot.Capture(backend);
+        var previous = Capture(backend);
         while (!stop.IsRequested)
         {
             long now = Stopwatch.GetTimestamp();
@@ -42,7 +43,7 @@ public static class RunHost
             if (interval != Timeout.InfiniteTimeSpan && !stop.IsRequested
                 && Stopwatch.GetElapsedTime(previous.Timestamp) >= interval / 2)
             {
-                var current = StatsSnapshot.Capture(backend);
+                var current = Capture(backend);
                 log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name));
                 previous = current;
             }
@@ -68,13 +69,28 @@ public static class RunHost
         {
             App = app.Name, Mode = mode, Backend = backend.Name, BackendReason = selection.Reason,
             ElapsedSeconds = elapsed, StopCause = stop.Cause, WorkerFailure = workerFailure,
-            Final = StatsSnapshot.Capture(backend, extendedPortStats: true),
+            Final = Capture(backend, extendedPortStats: true),
             GcCollections = gcCollections, GcAllocatedBytes = allocated,
         };
-        if (settings.StatsJson is not null) report.WriteJson(settings.StatsJson);
+        if (settings.StatsJson is not null)
+        {
+            // Validate() checked the directory before the run; it can still go (or fill up) since.
+            try
+            {
+                report.WriteJson(settings.StatsJson);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                report.StatsJsonFailure = $"could not write --stats-json '{settings.StatsJson}': {e.Message}";
+                log.WriteLine($"synthex: {report.StatsJsonFailure}");
+            }
+        }
         log.WriteLine(LiveLine.Summary(report));
         return report;
     }
+
+    private static StatsSnapshot Capture(IBackend backend, bool extendedPortStats = false)
+        => StatsSnapshot.Capture(backend.Workers, backend.ReadPortStats(extendedPortStats));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b)
         => a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;

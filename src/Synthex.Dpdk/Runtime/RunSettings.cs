@@ -1,20 +1,8 @@
 using System.Globalization;
 using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Pipeline;
 
 namespace Synthex.Dpdk.Runtime;
-
-/// <summary>How <c>forward</c> maps input ports to output ports.</summary>
-public enum PortTopology
-{
-    /// <summary>One port: loop; an even number: paired. Anything else is a configuration error.</summary>
-    Auto,
-    /// <summary>0↔1, 2↔3, ... (DPDK l2fwd's default).</summary>
-    Paired,
-    /// <summary>Every port sends back out of itself.</summary>
-    Loop,
-    /// <summary>The explicit <see cref="RunSettings.PortMap"/>.</summary>
-    Map,
-}
 
 /// <summary>
 /// Everything one run needs, bound once from the JSON file, <c>SYNTHEX_</c> environment
@@ -28,8 +16,37 @@ public enum PortTopology
 /// </remarks>
 public sealed record RunSettings
 {
-    public const int MaxBurst = 512;
-    public const int MaxPorts = 32; // RTE_MAX_ETHPORTS in Debian's DPDK 22.11 build
+    /// <summary>
+    /// Every configuration key, in the order <c>--help</c> lists them and options are applied.
+    /// To add a key: a property below and one entry here (its range, if any, goes in the entry);
+    /// the command line, the JSON file, the environment and <see cref="Validate"/> pick it up.
+    /// </summary>
+    public static readonly IReadOnlyList<RunOption> Options =
+    [
+        new TextOption("app", "NAME", "application: forward (port to port) or reflect (answer the sender)", (s, v) => s with { App = v }),
+        new TextOption("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)", (s, v) => s with { Mode = v }),
+        new TextOption("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)", (s, v) => s with { Backend = v }),
+        new TextOption("listen", "ADDR:PORT", "UDP address the OS backends bind (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),
+        new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
+        new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
+        new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
+        new TextOption("stats-json", "FILE", "write the JSON report here when the run ends (also on Ctrl-C); its directory must exist", (s, v) => s with { StatsJson = v }),
+        new EnumOption<PortTopology>("topology", "NAME", "forward port topology: auto | paired (0<->1, 2<->3) | loop | map", (s, v) => s with { Topology = v }),
+        new TextOption("port-map", "IN:OUT,...", "explicit forward map for --topology map, e.g. 0:1,1:0",
+            (s, v) => s with { PortMap = v, Topology = s.Topology == PortTopology.Auto ? PortTopology.Map : s.Topology }),
+        new TextOption("peer-macs", "PORT=MAC,...", "l2fwd destination MAC per output port (default 02:00:00:00:00:<port>)", (s, v) => s with { PeerMacs = v }),
+        new TextOption("ports", "NAME|ID,...", "DPDK ports to use, by name or id, e.g. net_null0,0000:03:00.0 (default: every port EAL found)", (s, v) => s with { Ports = v }),
+        new BoolOption("promiscuous", "put DPDK ports in promiscuous mode", s => s.Promiscuous, (s, v) => s with { Promiscuous = v }),
+        new IntOption("rx-queues", "N", "RX queues per port, spread by RSS", 1, 16, s => s.RxQueues, (s, v) => s with { RxQueues = v }),
+        new IntOption("rx-descriptors", "N", "RX ring size", 64, 4096, s => s.RxDescriptors, (s, v) => s with { RxDescriptors = v }),
+        new IntOption("tx-descriptors", "N", "TX ring size", 64, 4096, s => s.TxDescriptors, (s, v) => s with { TxDescriptors = v }),
+        new SecondsOption("link-timeout", "how long to wait for links to come up", 0, 60, s => s.LinkTimeout, (s, v) => s with { LinkTimeout = v }),
+        new IntOption("workers", "N", "OS backends: worker threads, 0: one per CPU", 0, 256, s => s.Workers, (s, v) => s with { Workers = v }),
+        new BoolOption("pin-cpus", "OS backends: pin worker i to CPU i", s => s.PinCpus, (s, v) => s with { PinCpus = v }),
+        new IntOption("buffers", "N", "OS backends: receive buffers per worker, a power of two", 64, 32768, s => s.Buffers, (s, v) => s with { Buffers = v }),
+        new IntOption("buffer-size", "BYTES", "OS backends: bytes per receive buffer (larger datagrams are truncated_datagram drops)", 512, 65536,
+            s => s.BufferSize, (s, v) => s with { BufferSize = v }),
+    ];
 
     /// <summary>Application name (see <c>synthex run --help</c> for the list).</summary>
     public string App { get; init; } = "forward";
@@ -40,7 +57,7 @@ public sealed record RunSettings
     /// <summary>auto, dpdk, io-uring or socket.</summary>
     public string Backend { get; init; } = "auto";
 
-    /// <summary>ADDR:PORT the kernel backends bind to.</summary>
+    /// <summary>ADDR:PORT the OS backends bind to.</summary>
     public string Listen { get; init; } = "0.0.0.0:9000";
 
     /// <summary>Seconds to run; 0: until SIGINT/SIGTERM.</summary>
@@ -88,17 +105,20 @@ public sealed record RunSettings
     /// <summary>Seconds to wait for links to come up, 0..60; a port still down then is reported, not fatal.</summary>
     public double LinkTimeout { get; init; } = 3;
 
-    /// <summary>Kernel backends: worker threads (0: one per CPU, capped by the backend).</summary>
+    /// <summary>OS backends: worker threads (0: one per CPU, capped by the backend).</summary>
     public int Workers { get; init; }
 
-    /// <summary>Kernel backends: pin worker <c>i</c> to CPU <c>i mod CPUs</c>.</summary>
+    /// <summary>OS backends: pin worker <c>i</c> to CPU <c>i mod CPUs</c>.</summary>
     public bool PinCpus { get; init; }
 
-    /// <summary>Kernel backends: receive buffers per worker (io_uring provided buffers), a power of two, 64..32768.</summary>
+    /// <summary>OS backends: receive buffers per worker (io_uring provided buffers), a power of two, 64..32768.</summary>
     public int Buffers { get; init; } = 2048;
 
-    /// <summary>Kernel backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
+    /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
+
+    /// <summary>What the app is created with (the app-side keys of these settings).</summary>
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];
@@ -114,59 +134,32 @@ public sealed record RunSettings
                 : $"unknown mode '{Mode}' for app '{app.Name}'; allowed: {string.Join(", ", app.Modes)}");
         if (!BackendSelector.Names.Contains(Backend, StringComparer.Ordinal))
             throw new ConfigurationException("backend", $"unknown backend '{Backend}'; allowed: {string.Join(", ", BackendSelector.Names)}");
-        Range("burst", Burst, 1, MaxBurst);
-        Range("rx-queues", RxQueues, 1, 16);
-        Range("rx-descriptors", RxDescriptors, 64, 4096);
-        Range("tx-descriptors", TxDescriptors, 64, 4096);
-        Range("workers", Workers, 0, 256);
-        Range("buffers", Buffers, 64, 32768);
+        foreach (var option in Options) option.Check(this);
         if (!int.IsPow2(Buffers))
             throw new ConfigurationException("buffers", $"{Buffers} is not a power of two (the io_uring buffer ring needs one), e.g. 1024, 2048, 4096");
-        Range("buffer-size", BufferSize, 512, 65536);
-        RangeD("duration", Duration, 0, 7 * 24 * 3600);
-        RangeD("stats-interval", StatsInterval, 0, 3600);
-        RangeD("link-timeout", LinkTimeout, 0, 60);
         if (!TryParseListen(Listen, out _, out _))
             throw new ConfigurationException("listen", $"'{Listen}' is not ADDR:PORT (e.g. 0.0.0.0:9000 or [::]:9000, port 1..65535)");
         if (Topology == PortTopology.Map && string.IsNullOrWhiteSpace(PortMap))
             throw new ConfigurationException("port-map", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
-        if (PortMap is not null) _ = ParsePortMap(PortMap);
-        if (PeerMacs is not null) _ = ParsePeerMacs(PeerMacs);
+        if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
+        if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
+        if (StatsJson is not null) CheckStatsJson(StatsJson);
         if (Ports is not null && ParsePorts(Ports).Count == 0)
             throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
     }
 
-    /// <summary>Parses <c>"0:1,1:0"</c> into (input, output) pairs.</summary>
-    public static IReadOnlyList<(int In, int Out)> ParsePortMap(string text)
+    /// <summary>
+    /// The report is written at the end of a run that may have lasted hours: a path that cannot be
+    /// written must stop the run before it starts, not lose the report after it.
+    /// </summary>
+    private static void CheckStatsJson(string path)
     {
-        var pairs = new List<(int, int)>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = item.Split(':');
-            if (parts.Length != 2
-                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
-                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int o)
-                || i >= MaxPorts || o >= MaxPorts)
-                throw new ConfigurationException("port-map", $"'{item}' is not IN:OUT with ports 0..{MaxPorts - 1} (e.g. \"0:1,1:0\")");
-            pairs.Add((i, o));
-        }
-        return pairs;
-    }
-
-    /// <summary>Parses <c>"0=02:00:00:00:00:10,1=..."</c> into (port, MAC) pairs.</summary>
-    public static IReadOnlyList<(int Port, ulong Mac)> ParsePeerMacs(string text)
-    {
-        var pairs = new List<(int, ulong)>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = item.Split('=');
-            if (parts.Length != 2
-                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port >= MaxPorts
-                || !Packets.MacAddress.TryParse(parts[1], out var mac))
-                throw new ConfigurationException("peer-macs", $"'{item}' is not PORT=MAC (e.g. \"0=02:00:00:00:00:10\")");
-            pairs.Add((port, mac.Value));
-        }
-        return pairs;
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new ConfigurationException("stats-json", $"'{path}' is a directory; give a file name in it, e.g. '{Path.Combine(path, "report.json")}'");
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir))
+            throw new ConfigurationException("stats-json", $"directory '{dir}' of '{path}' does not exist; create it first");
     }
 
     /// <summary>Splits a port list (<c>"net_null0, 1"</c>) into names and ids.</summary>
@@ -181,17 +174,5 @@ public sealed record RunSettings
         if (!text.Contains(':') || !System.Net.IPEndPoint.TryParse(text, out var ep) || ep.Port == 0) return false;
         (address, port) = (ep.Address, ep.Port);
         return true;
-    }
-
-    private static void Range(string key, int value, int min, int max)
-    {
-        if (value < min || value > max)
-            throw new ConfigurationException(key, $"{value} is out of range; allowed {min}..{max}");
-    }
-
-    private static void RangeD(string key, double value, double min, double max)
-    {
-        if (!(value >= min && value <= max))
-            throw new ConfigurationException(key, $"{value.ToString(CultureInfo.InvariantCulture)} is out of range; allowed {min}..{max} seconds");
     }
 }

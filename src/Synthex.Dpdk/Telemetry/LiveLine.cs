@@ -1,5 +1,4 @@
-using Synthex.Dpdk.Pipeline;
-using Synthex.Dpdk.Runtime;
+using Synthex.Dpdk.Packets;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -54,7 +53,7 @@ public static class LiveLine
         sb.Append(c, $"synthex: {report.App}{(report.Mode is null ? "" : "/" + report.Mode)} on {report.Backend} for {report.ElapsedSeconds:F2}s: ");
         sb.Append(c, $"rx {s.RxPackets} pkts ({Mpps(s.RxPackets, t)} Mpps), tx {s.TxPackets} pkts, dropped {s.Dropped}");
         for (int r = 1; r < s.Drops.Length; r++)
-            if (s.Drops[r] != 0) sb.Append(c, $" [{((Pipeline.DropReason)r).Name()} {s.Drops[r]}]");
+            if (s.Drops[r] != 0) sb.Append(c, $" [{((DropReason)r).Name()} {s.Drops[r]}]");
         sb.Append(s.RxPackets == s.TxPackets + s.Dropped ? "; every packet accounted for" : "; ACCOUNTING MISMATCH rx != tx + dropped");
         sb.Append(c, $"; gc collections {report.GcCollections}");
         return sb.ToString();

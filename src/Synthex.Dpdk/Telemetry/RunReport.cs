@@ -1,12 +1,12 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Telemetry;
 
 /// <summary>
 /// The end-of-run report: what <c>--stats-json</c> writes (schema in DESIGN.md) and what the
-/// summary line prints. Built by <see cref="Runtime.RunHost"/> after the backend has stopped and
+/// summary line prints. Built by the runtime (<c>RunHost</c>) after the backend has stopped and
 /// drained, so its totals are final.
 /// </summary>
 public sealed class RunReport
@@ -33,13 +33,17 @@ public sealed class RunReport
     /// <summary>Bytes allocated by the whole process during the window (control thread included).</summary>
     public required long GcAllocatedBytes { get; init; }
 
+    /// <summary>Why <c>--stats-json</c> could not be written at the end, or null. Such a run exits 1.</summary>
+    public string? StatsJsonFailure { get; set; }
+
+    /// <summary>Every packet accounted for, no worker failed, the report written: the run exits 0.</summary>
+    public bool Succeeded => Accounted && WorkerFailure is null && StatsJsonFailure is null;
+
     /// <summary><c>rx_packets == tx_packets + dropped</c>.</summary>
     public bool Accounted => Final.RxPackets == Final.TxPackets + Final.Dropped;
 
     public void WriteJson(string path)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
         using var stream = File.Create(path);
         WriteJson(stream);
     }

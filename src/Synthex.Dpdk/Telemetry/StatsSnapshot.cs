@@ -1,5 +1,4 @@
-using Synthex.Dpdk.Pipeline;
-using Synthex.Dpdk.Runtime;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Telemetry;
 
@@ -29,9 +28,6 @@ public sealed class StatsSnapshot
     public long[] Drops { get; private init; } = [];
 
     /// <summary>Reads the counters (the stats thread's side of <see cref="WorkerCounters"/>).</summary>
-    public static StatsSnapshot Capture(IBackend backend, bool extendedPortStats = false)
-        => Capture(backend.Workers, backend.ReadPortStats(extendedPortStats));
-
     public static StatsSnapshot Capture(IReadOnlyList<WorkerCounters> counters, IReadOnlyList<PortStats> ports)
     {
         var workers = new WorkerSnapshot[counters.Count];

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Telemetry;
 
@@ -25,7 +25,7 @@ public sealed class WorkerCounters
 
     public WorkerCounters(int workerId) => WorkerId = workerId;
 
-    /// <summary>The lcore id (DPDK) or worker index (kernel backends).</summary>
+    /// <summary>The lcore id (DPDK) or worker index (OS backends).</summary>
     public int WorkerId { get; }
 
     // ---- writer side: the owning worker only ------------------------------------------------

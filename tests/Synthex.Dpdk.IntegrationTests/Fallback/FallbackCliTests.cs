@@ -6,7 +6,7 @@ using static Synthex.Dpdk.IntegrationTests.Fallback.FallbackFixture;
 namespace Synthex.Dpdk.IntegrationTests.Fallback;
 
 /// <summary>
-/// <c>synthex run --app reflect</c> on the kernel backends, as a child process: real UDP clients,
+/// <c>synthex run --app reflect</c> on the OS backends, as a child process: real UDP clients,
 /// signals mid-load, backend selection and its reasons, exit codes.
 /// </summary>
 [Collection(FallbackCollection.Name)]
@@ -207,5 +207,5 @@ public class FallbackCliTests
 [CollectionDefinition(Name, DisableParallelization = true)]
 public class FallbackCollection
 {
-    public const string Name = "kernel fallback CLI";
+    public const string Name = "OS fallback CLI";
 }

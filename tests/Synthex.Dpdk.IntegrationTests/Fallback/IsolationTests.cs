@@ -7,7 +7,7 @@ using static Synthex.Dpdk.IntegrationTests.Fallback.FallbackFixture;
 namespace Synthex.Dpdk.IntegrationTests.Fallback;
 
 /// <summary>
-/// The kernel backends where a service owner runs them: as an unprivileged user, with no
+/// The OS backends where a service owner runs them: as an unprivileged user, with no
 /// hugepages and no DPDK shim; and across a real veth link between two network namespaces.
 /// </summary>
 [Collection(FallbackCollection.Name)]

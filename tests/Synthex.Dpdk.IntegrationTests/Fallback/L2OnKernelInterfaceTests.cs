@@ -4,7 +4,7 @@ namespace Synthex.Dpdk.IntegrationTests.Fallback;
 
 /// <summary>
 /// L2 apps on a kernel interface go through DPDK's own <c>net_af_packet</c> virtual device, not
-/// the kernel backends: <c>reflect</c> as an L2 app on one end of a veth pair (in its own
+/// the OS backends: <c>reflect</c> as an L2 app on one end of a veth pair (in its own
 /// namespace, with no IP address, so only the packet socket sees the traffic), a plain UDP
 /// client in a second namespace on the other end.
 /// </summary>

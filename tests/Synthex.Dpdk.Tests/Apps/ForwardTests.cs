@@ -2,6 +2,7 @@ using Synthex.Dpdk.Packets;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Tests.Support;
+using Synthex.Dpdk.Apps;
 
 namespace Synthex.Dpdk.Tests.Apps;
 

@@ -1,4 +1,6 @@
 using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Tests.Fallback;
 

@@ -7,22 +7,22 @@ using Xunit.Abstractions;
 namespace Synthex.Dpdk.Tests.Fallback;
 
 /// <summary>
-/// The kernel backends' steady state allocates nothing: over a million datagrams answered by the
+/// The OS backends' steady state allocates nothing: over a million datagrams answered by the
 /// real <c>reflect</c> app, the worker thread's allocated bytes do not grow
 /// (<see cref="GC.GetAllocatedBytesForCurrentThread"/>, taken by the worker itself at loop entry
 /// and exit) and no garbage collection happens.
 /// </summary>
-[Collection(KernelServerCollection.Name)]
+[Collection(OsServerCollection.Name)]
 public class ZeroAllocationTests(ITestOutputHelper output)
 {
-    public static TheoryData<KernelBackendKind> Kinds => [KernelBackendKind.IoUring, KernelBackendKind.Socket];
+    public static TheoryData<OsBackendKind> Kinds => [OsBackendKind.IoUring, OsBackendKind.Socket];
 
     [Theory, MemberData(nameof(Kinds))]
-    public void A_million_datagrams_allocate_nothing_on_the_worker_and_collect_nothing(KernelBackendKind kind)
+    public void A_million_datagrams_allocate_nothing_on_the_worker_and_collect_nothing(OsBackendKind kind)
     {
         const int total = 1_000_000, window = 64;
-        var options = new KernelBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) };
-        using var server = KernelServer.Start(kind, options, new Reflect());
+        var options = new OsBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) };
+        using var server = OsServer.Start(kind, options, new Reflect());
         using var client = new UdpTestClient(server.LocalEndPoint);
         var payload = new byte[32];
         var reply = new byte[2048];

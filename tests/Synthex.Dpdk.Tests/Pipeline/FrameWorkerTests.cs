@@ -1,6 +1,7 @@
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Tests.Support;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Tests.Pipeline;
 

@@ -1,6 +1,8 @@
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Tests.Support;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Tests.Pipeline;
 

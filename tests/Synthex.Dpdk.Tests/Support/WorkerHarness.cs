@@ -11,7 +11,7 @@ public sealed class WorkerHarness : IDisposable
 {
     public MemoryNetwork Network { get; }
     public WorkerCounters Counters { get; } = new(1);
-    public StopSignal Stop { get; } = new();
+    public QuitFlag Stop { get; } = new();
     public IWorker Worker { get; }
 
     public WorkerHarness(RunSettings settings, int ports = 2, int poolSize = 4096, ulong[]? macs = null)
@@ -22,7 +22,7 @@ public sealed class WorkerHarness : IDisposable
         var app = AppCatalog.Find(settings.App);
         var rx = Enumerable.Range(0, ports).Select(p => new RxQueueRef((ushort)p, 0)).ToArray();
         var tx = Enumerable.Range(0, ports).ToDictionary(p => p, _ => (ushort)0);
-        Worker = app.CreateFrameApp(new FrameAppContext(settings, portInfos),
+        Worker = app.CreateFrameApp(new FrameAppContext(settings.AppOptions, portInfos),
             new FrameWorkerFactory<MemoryIo>(new MemoryIo(Network), rx, tx, settings.Burst, Counters, Stop));
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Telemetry;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Tests.Telemetry;
 

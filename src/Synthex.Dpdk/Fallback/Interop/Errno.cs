@@ -1,6 +1,6 @@
 namespace Synthex.Dpdk.Fallback.Interop;
 
-/// <summary>The errno values the kernel backends act on (Linux, asm-generic/errno*.h).</summary>
+/// <summary>The errno values the OS backends act on (Linux, asm-generic/errno*.h).</summary>
 internal static class Errno
 {
     public const int EPERM = 1;

@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace Synthex.Dpdk.Fallback.Interop;
 
 /// <summary>
-/// The libc calls the kernel backends make: sockets, memory mapping, affinity and the raw
+/// The libc calls the OS backends make: sockets, memory mapping, affinity and the raw
 /// <c>syscall(2)</c> entry for io_uring (glibc 2.36 has no wrappers for it). Nothing here loads
-/// DPDK or the native shim, so the kernel backends run on hosts where neither is installed.
+/// DPDK or the native shim, so the OS backends run on hosts where neither is installed.
 /// </summary>
 /// <remarks>
 /// Every call sets errno through <c>SetLastError</c>; read it with

@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using Synthex.Dpdk.Fallback.Interop;
 using Synthex.Dpdk.Fallback.IoUring.Interop;
 using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Packets;
 using static Synthex.Dpdk.Fallback.IoUring.Interop.IoUringConst;
 
 namespace Synthex.Dpdk.Fallback.IoUring;
@@ -23,10 +25,11 @@ namespace Synthex.Dpdk.Fallback.IoUring;
 /// <c>no_buffer</c> drops. The receive is re-armed as soon as a buffer is back.</para>
 /// <para>The SQ never overflows: each iteration handles at most as many completions as there are
 /// free SQ slots (less two for re-arm and cancel), and each completion prepares at most one SQE.
-/// The CQ never overflows either: it holds four entries per buffer, and every outstanding
+/// The CQ never overflows either: it holds at least four entries per buffer (and two per SQ
+/// entry; the kernel rounds up to a power of two), and every outstanding
 /// completion belongs to a buffer (its receive, its send, a zero-copy send's notification).</para>
 /// </remarks>
-internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats where TApp : struct, IDatagramApp
+internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where TApp : struct, IDatagramApp
 {
     private const ulong RecvTag = 1;
     private const ulong CancelTag = 2;
@@ -37,26 +40,24 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
     private const int DrainTimeoutMs = 1000;
 
     private readonly uint _setupFlags;
-    private TApp _app;
+    private DatagramIntake<TApp> _intake;
 
     private IoUringRing? _ring;
     private ProvidedBufferRing? _buffers;
     private MsgHdr* _recvMsg;   // layout template of the multishot receive
     private MsgHdr* _sendMsgs;  // one per buffer id, live while its send is in flight
     private IoVec* _sendIovs;
-    private int _payloadRoom;
 
     private bool _recvArmed;
     private int _buffersHeld;       // taken by the kernel for a datagram and not yet recycled
     private int _sendsInFlight;
     private uint _sendsPrepared;    // SENDMSGs prepared since the last io_uring_enter
-    private uint _kernelDrops;      // last SO_RXQ_OVFL value seen
     private long _noBufferStalls;   // receives ended by ENOBUFS (each re-armed)
 
-    public IoUringWorker(int index, int fd, KernelBackendOptions options, StopFlag stop, TApp app, uint setupFlags)
+    public IoUringWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app, uint setupFlags)
         : base(index, fd, options, stop)
     {
-        _app = app;
+        _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
         _setupFlags = setupFlags;
     }
 
@@ -70,9 +71,8 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         // the send's notification; four per buffer leaves room to spare.
         uint cqEntries = (uint)Math.Max(4 * count, 2 * (int)SqEntries);
         _ring = IoUringRing.TryCreate(SqEntries, cqEntries, _setupFlags, out int err)
-            ?? throw new KernelBackendException($"io_uring_setup failed: {Libc.StrError(-err)}", -err);
+            ?? throw new OsBackendException($"io_uring_setup failed: {Libc.StrError(-err)}", -err);
         _buffers = new ProvidedBufferRing(_ring, BufferGroup, count, Options.BufferSize);
-        _payloadRoom = Options.BufferSize - ReceiveLayout.PayloadOffset;
 
         _recvMsg = (MsgHdr*)NativeMemory.AllocZeroed((nuint)sizeof(MsgHdr));
         _recvMsg->NameLen = SocketConst.NameSpace;
@@ -89,7 +89,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         }
         ArmReceive();
         int r = _ring.SubmitAndWait(0, 0);
-        if (r < 0) throw new KernelBackendException($"io_uring_enter (arming the receive) failed: {Libc.StrError(-r)}", -r);
+        if (r < 0) throw new OsBackendException($"io_uring_enter (arming the receive) failed: {Libc.StrError(-r)}", -r);
     }
 
     protected override void RunLoop()
@@ -99,7 +99,7 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         long drainStart = 0;
         while (true)
         {
-            if (!draining && Stop.Requested)
+            if (!draining && Stop.IsRequested)
             {
                 // Stop receiving, but finish what is in flight so every datagram received is
                 // answered or counted: rx == tx + dropped at the end.
@@ -176,35 +176,15 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
         byte* buf = buffers.Buffer(bid);
         var hdr = (IoUringRecvmsgOut*)buf;
 
-        if (ReceiveLayout.TryReadKernelDrops(buf + ReceiveLayout.ControlOffset, hdr->ControlLen, out uint drops) && drops != _kernelDrops)
+        int length = _intake.Receive(buf + ReceiveLayout.ControlOffset, hdr->ControlLen,
+            (hdr->Flags & SocketConst.MSG_TRUNC) != 0, buf + ReceiveLayout.PayloadOffset, (int)hdr->PayloadLen);
+        if (length < 0)
         {
-            uint lost = drops - _kernelDrops; // the kernel's counter is a wrapping u32
-            _kernelDrops = drops;
-            Counters.Rx(lost, 0);
-            Counters.Drop(DropReason.NoBuffer, lost);
-        }
-
-        int length = (int)hdr->PayloadLen;
-        Counters.Rx(1, length);
-        if ((hdr->Flags & SocketConst.MSG_TRUNC) != 0)
-        {
-            Release(buffers, bid, DropReason.TruncatedDatagram);
+            // Dropped and counted: the buffer goes straight back to the kernel.
+            buffers.Recycle(bid);
+            _buffersHeld--;
             return 1;
         }
-        if (length == 0)
-        {
-            Release(buffers, bid, DropReason.EmptyDatagram);
-            return 1;
-        }
-
-        Fate fate = _app.Process(new Span<byte>(buf + ReceiveLayout.PayloadOffset, _payloadRoom), ref length);
-        if (fate.Kind != FateKind.Reply)
-        {
-            Release(buffers, bid, fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
-            return 1;
-        }
-        if ((uint)length > (uint)_payloadRoom)
-            Environment.FailFast($"app returned a reply of {length} bytes in a {_payloadRoom}-byte buffer");
 
         // Reply from the same buffer: the sender's address is already in the name area.
         MsgHdr* msg = _sendMsgs + bid;
@@ -230,14 +210,6 @@ internal sealed unsafe class IoUringWorker<TApp> : KernelWorker, IIoUringStats w
             if ((flags & IORING_CQE_F_MORE) != 0) return;
         }
         _sendsInFlight--;
-        buffers.Recycle(bid);
-        _buffersHeld--;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Release(ProvidedBufferRing buffers, ushort bid, DropReason reason)
-    {
-        Counters.Drop(reason);
         buffers.Recycle(bid);
         _buffersHeld--;
     }

@@ -2,13 +2,15 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Synthex.Dpdk.Fallback.Interop;
 using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Packets;
 using static Synthex.Dpdk.Fallback.Interop.SocketConst;
 
 namespace Synthex.Dpdk.Fallback.Sockets;
 
 /// <summary>
 /// A socket worker for hosts without io_uring: <c>recvmmsg</c> fills up to
-/// <see cref="KernelBackendOptions.Batch"/> buffers per call, the app processes each datagram
+/// <see cref="OsBackendOptions.Batch"/> buffers per call, the app processes each datagram
 /// in place, and one <c>sendmmsg</c> sends the batch's replies from the same buffers to the
 /// addresses the receive wrote — two system calls per batch, no copy in user space.
 /// </summary>
@@ -18,26 +20,24 @@ namespace Synthex.Dpdk.Fallback.Sockets;
 /// stop request. A blocking <c>sendmmsg</c> waits when the send queue is full rather than
 /// dropping; a reply the kernel refuses is counted as <c>send_failed</c> and skipped.
 /// </remarks>
-internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : struct, IDatagramApp
+internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, IDatagramApp
 {
-    private TApp _app;
+    private DatagramIntake<TApp> _intake;
     private int _batch;
-    private int _payloadRoom;
     private byte* _buffers;
     private MMsgHdr* _recv;
     private IoVec* _recvIovs;
     private MMsgHdr* _send;
     private IoVec* _sendIovs;
-    private uint _kernelDrops;
 
-    public SocketWorker(int index, int fd, KernelBackendOptions options, StopFlag stop, TApp app)
-        : base(index, fd, options, stop) => _app = app;
+    public SocketWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app)
+        : base(index, fd, options, stop)
+        => _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
 
     protected override void SetUp()
     {
         _batch = Options.Batch;
         int size = Options.BufferSize;
-        _payloadRoom = size - ReceiveLayout.PayloadOffset;
         _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)(_batch * size), 64);
         _recv = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(MMsgHdr)));
         _recvIovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(IoVec)));
@@ -47,7 +47,7 @@ internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : stru
         {
             byte* buf = _buffers + (nuint)i * (nuint)size;
             _recvIovs[i].Base = buf + ReceiveLayout.PayloadOffset;
-            _recvIovs[i].Len = (nuint)_payloadRoom;
+            _recvIovs[i].Len = (nuint)_intake.PayloadRoom;
             _recv[i].Hdr.Name = buf + ReceiveLayout.NameOffset;
             _recv[i].Hdr.Control = buf + ReceiveLayout.ControlOffset;
             _recv[i].Hdr.Iov = _recvIovs + i;
@@ -63,12 +63,12 @@ internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : stru
 
         var tv = new TimeVal { Sec = 0, Usec = 100_000 };
         if (Libc.SetSockOpt(Fd, SOL_SOCKET, SO_RCVTIMEO, &tv, (uint)sizeof(TimeVal)) != 0)
-            throw new KernelBackendException($"setsockopt(SO_RCVTIMEO) failed: {Libc.StrError(Libc.LastErrno)}");
+            throw new OsBackendException($"setsockopt(SO_RCVTIMEO) failed: {Libc.StrError(Libc.LastErrno)}");
     }
 
     protected override void RunLoop()
     {
-        while (!Stop.Requested)
+        while (!Stop.IsRequested)
         {
             for (int i = 0; i < _batch; i++)
             {
@@ -98,27 +98,9 @@ internal sealed unsafe class SocketWorker<TApp> : KernelWorker where TApp : stru
         for (int i = 0; i < n; i++)
         {
             ref MsgHdr h = ref _recv[i].Hdr;
-            if (ReceiveLayout.TryReadKernelDrops((byte*)h.Control, h.ControlLen, out uint drops) && drops != _kernelDrops)
-            {
-                uint lost = drops - _kernelDrops;
-                _kernelDrops = drops;
-                Counters.Rx(lost, 0);
-                Counters.Drop(DropReason.NoBuffer, lost);
-            }
-            int length = (int)_recv[i].Len;
-            Counters.Rx(1, length);
-            if ((h.Flags & MSG_TRUNC) != 0) { Counters.Drop(DropReason.TruncatedDatagram); continue; }
-            if (length == 0) { Counters.Drop(DropReason.EmptyDatagram); continue; }
-
             byte* payload = (byte*)_recvIovs[i].Base;
-            Fate fate = _app.Process(new Span<byte>(payload, _payloadRoom), ref length);
-            if (fate.Kind != FateKind.Reply)
-            {
-                Counters.Drop(fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
-                continue;
-            }
-            if ((uint)length > (uint)_payloadRoom)
-                Environment.FailFast($"app returned a reply of {length} bytes in a {_payloadRoom}-byte buffer");
+            int length = _intake.Receive((byte*)h.Control, h.ControlLen, (h.Flags & MSG_TRUNC) != 0, payload, (int)_recv[i].Len);
+            if (length < 0) continue;
             _send[replies].Hdr.Name = h.Name;
             _send[replies].Hdr.NameLen = h.NameLen;
             _sendIovs[replies].Base = payload;

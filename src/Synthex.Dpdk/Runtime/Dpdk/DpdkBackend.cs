@@ -7,9 +7,10 @@ using Synthex.Dpdk.Telemetry;
 namespace Synthex.Dpdk.Runtime.Dpdk;
 
 /// <summary>
-/// The DPDK backend, in DPDK l2fwd's order: EAL (already initialised by the provider) → mbuf
-/// pool per socket → per port: configure, adjust descriptors, queue setup on its socket,
-/// start, promiscuous → link check → workers launched on the worker lcores → ... → quit flag,
+/// The DPDK backend, in DPDK l2fwd's order but for the pool: EAL (already initialised by the
+/// provider) → per port: configure, adjust descriptors → mbuf pool per socket (sized by the
+/// adjusted descriptors, so it comes after them) → per port: queue setup on its socket, start,
+/// promiscuous → link check → workers launched on the worker lcores → ... → quit flag,
 /// join, drain → ports stopped and closed → <c>rte_eal_cleanup</c>.
 /// </summary>
 /// <remarks>
@@ -23,7 +24,7 @@ internal sealed unsafe class DpdkBackend : IBackend
     private readonly EalSession _eal;
     private readonly List<DpdkPort> _ports;
     private readonly MbufPools _pools = new();
-    private readonly StopSignal _stop = new();
+    private readonly QuitFlag _stop = new();
     private readonly List<LcoreWorker> _workers = [];
     private WorkerCounters[] _counters = [];
     private IReadOnlyList<PortStats>? _finalStats;
@@ -61,7 +62,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             Console.Error.WriteLine($"synthex: {lcores.Count} worker lcores but {pairs.Count} RX queues: lcores {string.Join(",", lcores.Skip(workers))} stay idle (raise --rx-queues)");
 
         // Create the frame app first: a topology that does not fit the ports is a configuration error before any port is touched.
-        var context = new FrameAppContext(settings, Ports);
+        var context = new FrameAppContext(settings.AppOptions, Ports);
         _ = app.CreateFrameApp(context, new Probe());
 
         bool onePool = _ports.Select(p => p.Socket).Distinct().Count() == 1;

@@ -1,3 +1,5 @@
+using Synthex.Dpdk.Apps;
+
 namespace Synthex.Dpdk.Runtime.Dpdk;
 
 /// <summary>What <c>synthex info</c> reports about DPDK: version and the ports EAL can see.</summary>

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using Synthex.Dpdk.Interop;
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Telemetry;
 
 namespace Synthex.Dpdk.Runtime.Dpdk;
 
@@ -11,6 +13,13 @@ namespace Synthex.Dpdk.Runtime.Dpdk;
 internal sealed unsafe class DpdkPort : IDisposable
 {
     private bool _started, _closed;
+
+    /// <summary>
+    /// Compile-time assertion: <see cref="FrameMeta.MaxPorts"/> sizes the apps' and workers'
+    /// per-port tables, so it must equal the DPDK build's port limit. A DPDK with a different
+    /// RTE_MAX_ETHPORTS (regenerated bindings) makes this constant overflow: the build fails here.
+    /// </summary>
+    private const byte MaxPortsIsRteMaxEthports = (byte)(FrameMeta.MaxPorts == Constants.RTE_MAX_ETHPORTS ? 0 : 256);
 
     private DpdkPort(ushort id, string name, ulong mac, int socket)
     {

@@ -1,6 +1,6 @@
-using Synthex.Dpdk.Runtime.Dpdk;
+using Synthex.Dpdk.Apps;
 
-namespace Synthex.Dpdk.Runtime;
+namespace Synthex.Dpdk.Runtime.Dpdk;
 
 /// <summary>
 /// Opens the DPDK backend: EAL init from the arguments after <c>--</c> (plus a unique

@@ -1,4 +1,4 @@
-namespace Synthex.Dpdk.Runtime;
+namespace Synthex.Dpdk;
 
 /// <summary>The process exit codes promised by DESIGN.md; scripts and CI depend on them.</summary>
 public static class ExitCodes

@@ -2,28 +2,29 @@ using System.Net;
 using System.Text;
 using Synthex.Dpdk.Fallback;
 using Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Tests.Fallback;
 
 /// <summary>
-/// Both kernel backends serving real UDP clients over loopback, in process: replies, in-place
+/// Both OS backends serving real UDP clients over loopback, in process: replies, in-place
 /// rewrite, every drop reason the kernel path has, a burst larger than the buffer ring, and
 /// accounting (<c>rx == tx + dropped</c>) after the drain.
 /// </summary>
-[Collection(KernelServerCollection.Name)]
-public class KernelServerTests
+[Collection(OsServerCollection.Name)]
+public class OsServerTests
 {
-    public static TheoryData<KernelBackendKind> Kinds => [KernelBackendKind.IoUring, KernelBackendKind.Socket];
+    public static TheoryData<OsBackendKind> Kinds => [OsBackendKind.IoUring, OsBackendKind.Socket];
 
-    private static KernelBackendOptions Options(IPAddress address, int workers = 1) =>
+    private static OsBackendOptions Options(IPAddress address, int workers = 1) =>
         new() { Listen = new IPEndPoint(address, 0), Workers = workers };
 
     [Theory, MemberData(nameof(Kinds))]
-    public void Replies_to_ipv4_and_ipv6_clients_with_the_payload_rewritten_in_place(KernelBackendKind kind)
+    public void Replies_to_ipv4_and_ipv6_clients_with_the_payload_rewritten_in_place(OsBackendKind kind)
     {
         foreach (var address in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
         {
-            using var server = KernelServer.Start(kind, Options(address), new UpperEcho());
+            using var server = OsServer.Start(kind, Options(address), new UpperEcho());
             using var client = new UdpTestClient(server.LocalEndPoint);
             for (int i = 0; i < 100; i++)
             {
@@ -41,20 +42,20 @@ public class KernelServerTests
     }
 
     [Theory, MemberData(nameof(Kinds))]
-    public void Dual_stack_listener_serves_ipv4_clients(KernelBackendKind kind)
+    public void Dual_stack_listener_serves_ipv4_clients(OsBackendKind kind)
     {
-        using var server = KernelServer.Start(kind, Options(IPAddress.IPv6Any), new UpperEcho());
+        using var server = OsServer.Start(kind, Options(IPAddress.IPv6Any), new UpperEcho());
         using var client = new UdpTestClient(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
         client.Send("v4 via [::]"u8);
         Assert.Equal("V4 VIA [::]", Encoding.ASCII.GetString(client.Receive()!));
     }
 
     [Theory, MemberData(nameof(Kinds))]
-    public void Oversized_and_zero_length_datagrams_are_counted_under_their_own_reasons(KernelBackendKind kind)
+    public void Oversized_and_zero_length_datagrams_are_counted_under_their_own_reasons(OsBackendKind kind)
     {
         var options = Options(IPAddress.Loopback);
         int room = options.BufferSize - ReceiveLayout.PayloadOffset;
-        using var server = KernelServer.Start(kind, options, new GatedEcho());
+        using var server = OsServer.Start(kind, options, new GatedEcho());
         using var client = new UdpTestClient(server.LocalEndPoint, timeoutMs: 300);
 
         client.Send(new byte[room]);            // exactly fits: answered
@@ -78,7 +79,7 @@ public class KernelServerTests
     }
 
     [Theory, MemberData(nameof(Kinds))]
-    public void A_burst_larger_than_the_ring_and_the_socket_queue_is_counted_and_recovered_from(KernelBackendKind kind)
+    public void A_burst_larger_than_the_ring_and_the_socket_queue_is_counted_and_recovered_from(OsBackendKind kind)
     {
         // 16 buffers and a 64 KiB socket queue (about a hundred datagrams of kernel overhead):
         // 3000 datagrams sent while the worker is stuck in the app overflow both.
@@ -87,7 +88,7 @@ public class KernelServerTests
         GatedEcho.Entered.Reset();
         try
         {
-            using var server = KernelServer.Start(kind, options, new GatedEcho());
+            using var server = OsServer.Start(kind, options, new GatedEcho());
             using var client = new UdpTestClient(server.LocalEndPoint);
             client.Send("Gate"u8);
             Assert.True(GatedEcho.Entered.Wait(5000), "the worker never reached the app");
@@ -111,7 +112,7 @@ public class KernelServerTests
             Assert.Equal(c.RxPackets, c.TxPackets + c.Dropped);       // ...as a reply or a counted drop
             Assert.Equal(c.Drops(DropReason.NoBuffer), c.Dropped);
             Assert.Equal(c.TxPackets, replies);
-            if (kind == KernelBackendKind.IoUring)
+            if (kind == OsBackendKind.IoUring)
                 Assert.True(server.NoBufferStalls > 0, "the multishot receive must have run out of buffers and been re-armed");
         }
         finally
@@ -121,9 +122,9 @@ public class KernelServerTests
     }
 
     [Theory, MemberData(nameof(Kinds))]
-    public void Reuseport_spreads_flows_over_workers_each_with_its_own_socket(KernelBackendKind kind)
+    public void Reuseport_spreads_flows_over_workers_each_with_its_own_socket(OsBackendKind kind)
     {
-        using var server = KernelServer.Start(kind, Options(IPAddress.Loopback, workers: 2) with { PinCpus = true }, new UpperEcho());
+        using var server = OsServer.Start(kind, Options(IPAddress.Loopback, workers: 2) with { PinCpus = true }, new UpperEcho());
         var clients = Enumerable.Range(0, 16).Select(_ => new UdpTestClient(server.LocalEndPoint)).ToArray();
         try
         {
@@ -144,9 +145,9 @@ public class KernelServerTests
     }
 
     [Theory, MemberData(nameof(Kinds))]
-    public void Stop_drains_and_the_counters_balance_under_load(KernelBackendKind kind)
+    public void Stop_drains_and_the_counters_balance_under_load(OsBackendKind kind)
     {
-        var server = KernelServer.Start(kind, Options(IPAddress.Loopback), new UpperEcho());
+        var server = OsServer.Start(kind, Options(IPAddress.Loopback), new UpperEcho());
         using var client = new UdpTestClient(server.LocalEndPoint);
         using var cts = new CancellationTokenSource();
         var blaster = new Thread(() =>
@@ -171,7 +172,7 @@ public class KernelServerTests
         // 16 buffers, 500 round trips: a buffer not returned after its SENDMSG_ZC notification
         // would exhaust the ring within the first 16.
         var options = Options(IPAddress.Loopback) with { BufferCount = 16, SendZeroCopy = true };
-        using var server = KernelServer.Start(KernelBackendKind.IoUring, options, new UpperEcho());
+        using var server = OsServer.Start(OsBackendKind.IoUring, options, new UpperEcho());
         using var client = new UdpTestClient(server.LocalEndPoint);
         for (int i = 0; i < 500; i++)
         {
@@ -188,14 +189,14 @@ public class KernelServerTests
     [Fact]
     public void A_port_in_use_is_a_clear_setup_error()
     {
-        using var first = KernelServer.Start(KernelBackendKind.Socket, Options(IPAddress.Loopback), new UpperEcho());
+        using var first = OsServer.Start(OsBackendKind.Socket, Options(IPAddress.Loopback), new UpperEcho());
         // Not SO_REUSEPORT-compatible: a plain socket holds the port.
         using var holder = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
             System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
         holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var taken = (IPEndPoint)holder.LocalEndPoint!;
-        var e = Assert.Throws<KernelBackendException>(() =>
-            KernelServer.Start(KernelBackendKind.IoUring, new KernelBackendOptions { Listen = taken }, new UpperEcho()));
+        var e = Assert.Throws<OsBackendException>(() =>
+            OsServer.Start(OsBackendKind.IoUring, new OsBackendOptions { Listen = taken }, new UpperEcho()));
         Assert.Contains("bind", e.Message);
         Assert.Contains("Address already in use", e.Message);
     }
@@ -203,7 +204,7 @@ public class KernelServerTests
 
 /// <summary>Kernel server tests share the gate app's statics and the machine's two cores: run them one at a time.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public class KernelServerCollection
+public class OsServerCollection
 {
-    public const string Name = "kernel servers";
+    public const string Name = "OS servers";
 }

@@ -1,4 +1,4 @@
-namespace Synthex.Dpdk.Pipeline;
+namespace Synthex.Dpdk.Packets;
 
 /// <summary>
 /// Why a packet was dropped. Every drop has one, and every reason has its own counter per lcore,
@@ -33,13 +33,13 @@ public enum DropReason : byte
     TxFull,
     /// <summary>The forwarding map has no output for the input port.</summary>
     NoRoute,
-    /// <summary>Kernel backend: the provided-buffer ring was empty (ENOBUFS).</summary>
+    /// <summary>OS backend: the provided-buffer ring was empty (ENOBUFS).</summary>
     NoBuffer,
-    /// <summary>Kernel backend: the datagram was larger than the receive buffer (MSG_TRUNC).</summary>
+    /// <summary>OS backend: the datagram was larger than the receive buffer (MSG_TRUNC).</summary>
     TruncatedDatagram,
-    /// <summary>Kernel backend: zero-length datagram.</summary>
+    /// <summary>OS backend: zero-length datagram.</summary>
     EmptyDatagram,
-    /// <summary>Kernel backend: sendmsg failed for a reply.</summary>
+    /// <summary>OS backend: sendmsg failed for a reply.</summary>
     SendFailed,
     /// <summary>Payload the app's protocol rejects (bad magic, lying length field).</summary>
     BadPayload,

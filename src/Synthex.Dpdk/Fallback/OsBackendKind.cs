@@ -1,7 +1,7 @@
 namespace Synthex.Dpdk.Fallback;
 
-/// <summary>The kernel backends, best first.</summary>
-public enum KernelBackendKind
+/// <summary>The OS backends, best first.</summary>
+public enum OsBackendKind
 {
     /// <summary>io_uring: multishot receive into provided buffers, batched sends (<c>io-uring</c>).</summary>
     IoUring,

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Synthex.Dpdk.Pipeline;
+namespace Synthex.Dpdk.Packets;
 
 /// <summary>What an app decided for a packet.</summary>
 public enum FateKind : byte
@@ -14,8 +14,7 @@ public enum FateKind : byte
 }
 
 /// <summary>
-/// A packet's fate, packed in one 32-bit value so a burst's fates are a plain <c>uint</c> array
-/// and returning one costs a register: bits 0–7 kind, 8–15 drop reason, 16–31 output port.
+/// A packet's fate, packed in one 32-bit value so returning one costs a register: bits 0–7 kind, 8–15 drop reason, 16–31 output port.
 /// </summary>
 public readonly struct Fate : IEquatable<Fate>
 {

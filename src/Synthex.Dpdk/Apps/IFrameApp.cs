@@ -1,7 +1,16 @@
-namespace Synthex.Dpdk.Pipeline;
+using Synthex.Dpdk.Packets;
+
+namespace Synthex.Dpdk.Apps;
 
 /// <summary>Where a frame came from. Filled by the backend, read by apps.</summary>
-public readonly record struct FrameMeta(ushort Port, ushort Queue, uint RssHash);
+public readonly record struct FrameMeta(ushort Port, ushort Queue, uint RssHash)
+{
+    /// <summary>
+    /// Port ids are below this: DPDK's RTE_MAX_ETHPORTS in Debian's 22.11 build (asserted at
+    /// compile time beside the DPDK backend, <c>DpdkPort</c>). Apps size their per-port tables by it.
+    /// </summary>
+    public const int MaxPorts = 32;
+}
 
 /// <summary>
 /// An L2 application: sees whole Ethernet frames in place (inside an mbuf on the DPDK path,
@@ -52,3 +61,11 @@ public interface IDatagramApp
     /// </summary>
     Fate Process(Span<byte> payload, ref int length);
 }
+
+/// <summary>
+/// Marks an <see cref="IFrameApp"/> that decides from <see cref="FrameMeta"/> alone and never
+/// reads the frame (forward's io mode). The worker then skips prefetching packet data: on
+/// net_null, pulling every packet's data line into the cache for nothing cost io mode about
+/// a third of its rate.
+/// </summary>
+public interface IOpaqueFrameApp : IFrameApp;

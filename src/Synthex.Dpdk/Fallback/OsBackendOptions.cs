@@ -2,8 +2,8 @@ using System.Net;
 
 namespace Synthex.Dpdk.Fallback;
 
-/// <summary>Settings of the kernel backends (io_uring and sockets), validated by the caller.</summary>
-public sealed record KernelBackendOptions
+/// <summary>Settings of the OS backends (io_uring and sockets), validated by the caller.</summary>
+public sealed record OsBackendOptions
 {
     /// <summary>Address every worker's socket binds to (port 0: an ephemeral port, for tests).</summary>
     public required IPEndPoint Listen { get; init; }
@@ -36,7 +36,7 @@ public sealed record KernelBackendOptions
 
     /// <summary>
     /// io_uring: send replies with SENDMSG_ZC. Off by default: measured, it does not pay for
-    /// datagrams this backend carries (docs/BENCHMARKS.md, "Kernel fallback").
+    /// datagrams this backend carries (docs/BENCHMARKS.md, "OS fallback").
     /// </summary>
     public bool SendZeroCopy { get; init; }
 

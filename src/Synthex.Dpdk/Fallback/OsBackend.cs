@@ -3,42 +3,43 @@ using Synthex.Dpdk.Apps;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Telemetry;
+using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Fallback;
 
 /// <summary>
-/// <see cref="IBackend"/> over a <see cref="KernelServer"/>: the io-uring and socket backends.
+/// <see cref="IBackend"/> over a <see cref="OsServer"/>: the io-uring and socket backends.
 /// The listen address is the one "port"; its counters are the workers' sums, with datagrams the
 /// kernel dropped at the sockets (<c>no_buffer</c>) as <c>rx_missed</c> and refused replies as
 /// <c>tx_errors</c>.
 /// </summary>
 /// <remarks>Nothing here touches DPDK or the native shim: the process serves without them.</remarks>
-internal sealed class KernelBackend : IBackend
+internal sealed class OsBackend : IBackend
 {
-    private readonly KernelBackendKind _kind;
-    private KernelServer? _server;
+    private readonly OsBackendKind _kind;
+    private OsServer? _server;
     private PortInfo _port;
 
-    public KernelBackend(KernelBackendKind kind, RunSettings settings)
+    public OsBackend(OsBackendKind kind, RunSettings settings)
     {
         _kind = kind;
         _port = new PortInfo(0, settings.Listen, 0, -1);
     }
 
-    public string Name => KernelBackendProvider.NameOf(_kind);
+    public string Name => OsBackendProvider.NameOf(_kind);
     public BackendLayers Layers => BackendLayers.Datagrams;
     public IReadOnlyList<PortInfo> Ports => [_port];
     public IReadOnlyList<WorkerCounters> Workers => _server?.Counters ?? [];
 
     /// <summary>The running server (null before <see cref="Start"/>), for tests and the log.</summary>
-    public KernelServer? Server => _server;
+    public OsServer? Server => _server;
 
     public void Start(RunSettings settings, AppDescriptor app)
     {
         if (_server is not null) throw new InvalidOperationException("already started");
         if (!RunSettings.TryParseListen(settings.Listen, out var address, out int port))
             throw new ConfigurationException("listen", $"'{settings.Listen}' is not ADDR:PORT");
-        var options = new KernelBackendOptions
+        var options = new OsBackendOptions
         {
             Listen = new IPEndPoint(address, port),
             // 0: one worker per CPU, each with its own SO_REUSEPORT socket and ring.
@@ -49,9 +50,9 @@ internal sealed class KernelBackend : IBackend
         };
         try
         {
-            _server = app.CreateDatagramApp(settings, new Starter(_kind, options));
+            _server = app.CreateDatagramApp(settings.AppOptions, new Starter(_kind, options));
         }
-        catch (Exception e) when (e is KernelBackendException or IoUring.IoUringException)
+        catch (Exception e) when (e is OsBackendException or IoUring.IoUringException)
         {
             // A socket, ring or buffer the host refused (port in use, memory limits): exit 3.
             throw new EnvironmentException($"{Name}: {e.Message}", e);
@@ -78,7 +79,7 @@ internal sealed class KernelBackend : IBackend
                 new("truncated_datagrams", workers.Sum(w => w.Drops(DropReason.TruncatedDatagram))),
                 new("empty_datagrams", workers.Sum(w => w.Drops(DropReason.EmptyDatagram))),
             ];
-            if (_kind == KernelBackendKind.IoUring) x.Add(new("enobufs_rearms", _server.NoBufferStalls));
+            if (_kind == OsBackendKind.IoUring) x.Add(new("enobufs_rearms", _server.NoBufferStalls));
         }
         return [new PortStats(0, _port.Name, rx, tx, rxb, txb, missed, 0, txErr, 0, x)];
     }
@@ -94,9 +95,9 @@ internal sealed class KernelBackend : IBackend
     public void Dispose() => _server?.Dispose();
 
     /// <summary>Gets the app's struct type back as a generic argument and starts the workers with it.</summary>
-    private sealed class Starter(KernelBackendKind kind, KernelBackendOptions options) : IDatagramAppConsumer<KernelServer>
+    private sealed class Starter(OsBackendKind kind, OsBackendOptions options) : IDatagramAppConsumer<OsServer>
     {
-        public KernelServer Accept<TApp>(TApp app) where TApp : struct, IDatagramApp
-            => KernelServer.Start(kind, options, app);
+        public OsServer Accept<TApp>(TApp app) where TApp : struct, IDatagramApp
+            => OsServer.Start(kind, options, app);
     }
 }

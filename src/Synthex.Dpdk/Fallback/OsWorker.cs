@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Synthex.Dpdk.Fallback.Interop;
+using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Telemetry;
 
 namespace Synthex.Dpdk.Fallback;
 
 /// <summary>
-/// One worker thread of a kernel backend: owns one socket (and, on io_uring, one ring), its own
+/// One worker thread of an OS backend: owns one socket (and, on io_uring, one ring), its own
 /// <see cref="WorkerCounters"/>, and runs set-up, loop and drain on its own thread — set-up too,
 /// because a ring created with <c>SINGLE_ISSUER</c> may only be driven by the thread that made it.
 /// </summary>
@@ -13,13 +14,13 @@ namespace Synthex.Dpdk.Fallback;
 /// The loop is the derived class's, generic over the app struct so the JIT specializes it; the
 /// one virtual call here is per run, not per packet.
 /// </remarks>
-internal abstract class KernelWorker : IDisposable
+internal abstract class OsWorker : IDisposable
 {
     private readonly ManualResetEventSlim _started = new();
     private Thread? _thread;
     private Exception? _setupError;
 
-    protected KernelWorker(int index, int fd, KernelBackendOptions options, StopFlag stop)
+    protected OsWorker(int index, int fd, OsBackendOptions options, QuitFlag stop)
     {
         Index = index;
         Fd = fd;
@@ -33,8 +34,8 @@ internal abstract class KernelWorker : IDisposable
 
     /// <summary>The worker's socket (owned: closed on dispose).</summary>
     protected int Fd { get; }
-    protected KernelBackendOptions Options { get; }
-    protected StopFlag Stop { get; }
+    protected OsBackendOptions Options { get; }
+    protected QuitFlag Stop { get; }
 
     /// <summary>An error that ended the loop early (null when it ran to the stop request).</summary>
     public string? Failure { get; protected set; }
@@ -82,7 +83,7 @@ internal abstract class KernelWorker : IDisposable
         {
             // The loop itself never throws; this is a bug, and the appliance must not go on
             // half-serving with a dead worker.
-            Environment.FailFast($"kernel worker {Index} loop threw", e);
+            Environment.FailFast($"OS worker {Index} loop threw", e);
         }
         finally
         {
@@ -90,7 +91,7 @@ internal abstract class KernelWorker : IDisposable
         }
     }
 
-    /// <summary>Creates the per-thread resources (ring, buffers); throws <see cref="KernelBackendException"/>.</summary>
+    /// <summary>Creates the per-thread resources (ring, buffers); throws <see cref="OsBackendException"/>.</summary>
     protected abstract void SetUp();
 
     /// <summary>Serves until <see cref="Stop"/> is requested, then drains what is in flight.</summary>
@@ -106,7 +107,7 @@ internal abstract class KernelWorker : IDisposable
         new Span<ulong>(mask, 16).Clear();
         mask[cpu / 64] |= 1UL << (cpu % 64);
         if (Libc.SchedSetAffinity(0, 16 * sizeof(ulong), mask) != 0)
-            throw new KernelBackendException($"sched_setaffinity(cpu {cpu}) failed: {Libc.StrError(Libc.LastErrno)}");
+            throw new OsBackendException($"sched_setaffinity(cpu {cpu}) failed: {Libc.StrError(Libc.LastErrno)}");
     }
 
     public void Dispose()

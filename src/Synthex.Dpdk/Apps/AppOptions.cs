@@ -1,0 +1,11 @@
+namespace Synthex.Dpdk.Apps;
+
+/// <summary>
+/// What an app is created with: the app-side part of the run's settings (bound and validated by
+/// the runtime before anything starts, so parsing here cannot fail on a validated value).
+/// </summary>
+/// <param name="Mode">Mode of apps that have modes; null: the app's default.</param>
+/// <param name="Topology">Port topology for <c>forward</c>.</param>
+/// <param name="PortMap">Explicit map for <see cref="PortTopology.Map"/>: <c>"0:1,1:0"</c> (see <see cref="Apps.PortMap.Parse"/>).</param>
+/// <param name="PeerMacs">l2fwd destination MACs by output port (see <see cref="MacTable.ParsePeers"/>).</param>
+public sealed record AppOptions(string? Mode = null, PortTopology Topology = PortTopology.Auto, string? PortMap = null, string? PeerMacs = null);
