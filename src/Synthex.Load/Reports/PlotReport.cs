@@ -30,11 +30,12 @@ public static class PlotReport
         answered.LegendText = "answered /s";
 
         // Latency on a log10 right axis: p99.9 is often 10-100x p50. Zero (no answers in the
-        // interval) has no log: it is left out as NaN, a gap in the line.
+        // interval) has no log, and a warm-up interval holds at most a few measured answers at its
+        // very end: both are left out as NaN, a gap in the line.
         var right = plot.Axes.Right;
         foreach (var (name, pick) in new (string, Func<TimelinePoint, double>)[] { ("p50", p => p.P50), ("p99", p => p.P99), ("p99.9", p => p.P999) })
         {
-            var line = plot.Add.Scatter(t, Col(p => pick(p) > 0 ? Math.Log10(pick(p)) : double.NaN));
+            var line = plot.Add.Scatter(t, Col(p => pick(p) > 0 && !p.Warmup ? Math.Log10(pick(p)) : double.NaN));
             line.LegendText = $"latency {name}";
             line.LinePattern = ScottPlot.LinePattern.Dashed;
             line.Axes.YAxis = right;
