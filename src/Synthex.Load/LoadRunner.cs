@@ -48,7 +48,7 @@ public static class LoadRunner
         clock.Start = Stopwatch.GetTimestamp() + f / 20;
         clock.WarmupEnd = clock.Start + (long)(options.WarmupSeconds * f);
         clock.End = clock.WarmupEnd + (long)(options.DurationSeconds * f);
-        using var registration = stop.Register(() => clock.Stopping = true);
+        using var registration = stop.Register(clock.Stop);
         foreach (var t in threads) t.Start();
 
         double interval = options.IntervalSeconds > 0 ? options.IntervalSeconds : 1;
@@ -56,12 +56,10 @@ public static class LoadRunner
         HistogramBase corrected = SenderState.NewHistogram(), uncorrected = SenderState.NewHistogram();
         Totals previous = default, lastTotals = default;
         HistogramBase lastSlice = SenderState.NewHistogram();
-        long stoppedAt = 0;
         for (int k = 1; ; k++)
         {
             long due = clock.Start + (long)(k * interval * f);
             bool done = WaitAll(threads, due);
-            if (clock.Stopping && stoppedAt == 0) stoppedAt = Stopwatch.GetTimestamp();
             long now = done ? Stopwatch.GetTimestamp() : due;
             var totals = Totals.Of(states);
             var slice = SenderState.NewHistogram();
@@ -98,7 +96,8 @@ public static class LoadRunner
         }
 
         var final = Totals.Of(states);
-        long endOfWindow = stoppedAt != 0 ? Math.Min(stoppedAt, clock.End) : clock.End;
+        long stoppedAt = clock.StoppedAt;
+        long endOfWindow = stoppedAt != 0 ? Math.Clamp(stoppedAt, clock.WarmupEnd, clock.End) : clock.End;
         var notes = new List<string>();
         for (int i = 0; i < states.Length; i++)
         {
@@ -126,7 +125,7 @@ public static class LoadRunner
             LatencyUncorrected = LatencySummary.From(uncorrected),
             Timeline = timeline,
             Notes = notes,
-            Interrupted = stoppedAt != 0,
+            Interrupted = stoppedAt != 0 && stoppedAt < clock.End,
         };
     }
 

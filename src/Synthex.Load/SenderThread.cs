@@ -14,6 +14,16 @@ internal sealed class RunClock
 
     /// <summary>Set on SIGINT/SIGTERM: stop sending now, then drain as at the end.</summary>
     public volatile bool Stopping;
+
+    /// <summary>When <see cref="Stopping"/> was set (Stopwatch ticks; 0: it was not).</summary>
+    public long StoppedAt;
+
+    public void Stop()
+    {
+        if (Stopping) return;
+        StoppedAt = Stopwatch.GetTimestamp();
+        Stopping = true;
+    }
 }
 
 /// <summary>

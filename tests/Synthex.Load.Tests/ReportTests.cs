@@ -85,3 +85,30 @@ public class ReportTests
         Assert.Equal(height, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
     }
 }
+
+/// <summary>SIGINT ends a run early, and the reports still say everything.</summary>
+public class InterruptTests
+{
+    [Fact]
+    public void Sigint_stops_sending_drains_and_writes_the_reports()
+    {
+        using var peer = TestPeer.StallingEcho(after: TimeSpan.FromDays(1), TimeSpan.Zero);
+        string dir = Path.Combine(Dpdk.IntegrationTests.Fallback.FallbackFixture.TempDir(), "reports");
+        using var load = Dpdk.IntegrationTests.SynthexProcess.Start(["load", "--scenario", "reflect", "--to", $"127.0.0.1:{peer.EndPoint.Port}",
+            "--rate", "1000", "--duration", "60", "--report-dir", dir]);
+        Assert.True(load.WaitFor("] sent ", 30_000), load.Output);
+        load.Signal(Dpdk.IntegrationTests.SynthexProcess.SIGINT);
+        Assert.True(load.TryWaitForExit(TimeSpan.FromSeconds(15)), load.Output);
+        Assert.True(load.ExitCode == 0, load.Output);
+
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, ReportFiles.JsonName))).RootElement;
+        Assert.True(report.GetProperty("interrupted").GetBoolean());
+        double seconds = report.GetProperty("duration_seconds").GetDouble();
+        Assert.InRange(seconds, 0.5, 30);
+        long sent = report.GetProperty("sent").GetInt64();
+        Assert.InRange(sent, seconds * 1000 * 0.8, seconds * 1000 * 1.2);
+        Assert.Equal(sent, report.GetProperty("answered").GetInt64());
+        Assert.True(report.GetProperty("accounted").GetBoolean());
+        Assert.True(File.Exists(Path.Combine(dir, ReportFiles.PlotName)));
+    }
+}
