@@ -242,7 +242,9 @@ internal sealed class SenderThread<TScenario, TTransport>
             {
                 if (_inFlight == 0) break;
                 // Drained long enough: whatever is still out has had its full timeout.
-                if (now - clock.End > timeoutTicks + scanTicks) { Expire(ref counters, long.MaxValue); break; }
+                long stoppedAt = clock.StoppedAt;
+                long ended = stoppedAt != 0 && stoppedAt < clock.End ? stoppedAt : clock.End;
+                if (now - ended > timeoutTicks + scanTicks) { Expire(ref counters, long.MaxValue); break; }
             }
             if (worked) continue;
 

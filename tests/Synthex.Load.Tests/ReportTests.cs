@@ -111,4 +111,34 @@ public class InterruptTests
         Assert.True(report.GetProperty("accounted").GetBoolean());
         Assert.True(File.Exists(Path.Combine(dir, ReportFiles.PlotName)));
     }
+
+    [Fact]
+    public void Sigint_against_a_silent_server_gives_up_after_one_timeout_not_at_the_planned_end()
+    {
+        using var sink = TestPeer.Sink();
+        string json = Path.Combine(Dpdk.IntegrationTests.Fallback.FallbackFixture.TempDir(), "load.json");
+        using var load = Dpdk.IntegrationTests.SynthexProcess.Start(["load", "--scenario", "reflect", "--to", $"127.0.0.1:{sink.EndPoint.Port}",
+            "--rate", "500", "--duration", "120", "--timeout", "2", "--report-json", json]);
+        Assert.True(load.WaitFor("] sent ", 30_000), load.Output);
+        load.Signal(Dpdk.IntegrationTests.SynthexProcess.SIGINT);
+        Assert.True(load.TryWaitForExit(TimeSpan.FromSeconds(20)), load.Output);
+        Assert.True(load.ExitCode == 1, load.Output); // every request timed out
+
+        var report = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.True(report.GetProperty("interrupted").GetBoolean());
+        Assert.True(report.GetProperty("sent").GetInt64() > 0);
+        Assert.Equal(report.GetProperty("sent").GetInt64(), report.GetProperty("timeouts").GetInt64());
+    }
+
+    [Fact]
+    public void A_closed_port_shows_as_refused_socket_errors_and_timeouts()
+    {
+        int port = Dpdk.IntegrationTests.Fallback.FallbackFixture.FreeUdpPort();
+        var (code, output, report, _) = LoadCli.RunWithReports("--scenario", "reflect", "--to", $"127.0.0.1:{port}",
+            "--concurrency", "1", "--duration", "1", "--timeout", "0.1");
+        Assert.True(code == 1, output);
+        Assert.True(report.GetProperty("transport_errors").GetInt64() > 0, output);
+        Assert.Equal(report.GetProperty("sent").GetInt64(), report.GetProperty("timeouts").GetInt64());
+        Assert.Contains(report.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("errno 111"));
+    }
 }

@@ -161,6 +161,11 @@ internal static class LoadCommand
             error.WriteLine($"synthex load: cannot reach {options.Target} from here: {e.Message} (check the address family, the route, the port)");
             return ExitCodes.BadEnvironment;
         }
+        catch (Exception e) when (e is not LoadConfigurationException)
+        {
+            error.WriteLine($"synthex load: failed while running: {e}");
+            return ExitCodes.Failure;
+        }
         output.Write(TextReport.Table(result));
         foreach (var path in ReportFiles.Write(result, reportJson, reportDir)) output.WriteLine($"synthex load: wrote {path}");
         if (!result.Passed)
