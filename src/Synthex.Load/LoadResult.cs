@@ -75,6 +75,9 @@ public sealed record LoadResult
     public IReadOnlyList<string> Notes { get; init; } = [];
     public bool Interrupted { get; init; }
 
+    /// <summary>Bytes the sender loops allocated after the warm-up (0: the hot path allocates nothing).</summary>
+    public long SenderAllocatedBytes { get; init; }
+
     /// <summary>How latency was measured, in words, for every report.</summary>
     public string LatencyMethod => OpenLoop
         ? "latency is measured from each request's intended send time on the schedule (coordinated omission corrected: a stalled server or sender shows in the figures); from the actual send time it is given as uncorrected"

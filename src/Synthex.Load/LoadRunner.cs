@@ -126,6 +126,7 @@ public static class LoadRunner
             Timeline = timeline,
             Notes = notes,
             Interrupted = stoppedAt != 0 && stoppedAt < clock.End,
+            SenderAllocatedBytes = states.Sum(s => s.LoopAllocatedBytes),
         };
     }
 

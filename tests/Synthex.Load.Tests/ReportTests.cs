@@ -52,7 +52,7 @@ public class ReportTests
     private static void AssertSchema(JsonElement r)
     {
         Assert.Equal(JsonReport.Schema, r.GetProperty("schema").GetString());
-        foreach (var name in new[] { "sent", "answered", "ok", "mismatches", "timeouts", "errors", "error_statuses", "transport_errors", "unexpected", "unsent", "threads" })
+        foreach (var name in new[] { "sent", "answered", "ok", "mismatches", "timeouts", "errors", "error_statuses", "transport_errors", "unexpected", "unsent", "threads", "sender_allocated_bytes" })
             Assert.True(r.GetProperty(name).TryGetInt64(out _), name);
         foreach (var name in new[] { "rate", "sent_rate", "error_rate", "max_error_rate", "duration_seconds", "warmup_seconds", "timeout_seconds" })
             Assert.Equal(JsonValueKind.Number, r.GetProperty(name).ValueKind);
@@ -106,7 +106,8 @@ public class InterruptTests
         double seconds = report.GetProperty("duration_seconds").GetDouble();
         Assert.InRange(seconds, 0.5, 30);
         long sent = report.GetProperty("sent").GetInt64();
-        Assert.InRange(sent, seconds * 1000 * 0.8, seconds * 1000 * 1.2);
+        // Never ahead of the schedule (a sender held up by a busy machine may be behind it).
+        Assert.InRange(sent, 1, seconds * 1000 * 1.05 + 32);
         Assert.Equal(sent, report.GetProperty("answered").GetInt64());
         Assert.True(report.GetProperty("accounted").GetBoolean());
         Assert.True(File.Exists(Path.Combine(dir, ReportFiles.PlotName)));

@@ -45,6 +45,7 @@ public static class JsonReport
         w.WriteBoolean("passed", r.Passed);
         w.WriteBoolean("accounted", r.Accounted);
         w.WriteBoolean("interrupted", r.Interrupted);
+        w.WriteNumber("sender_allocated_bytes", r.SenderAllocatedBytes);
         Latency(w, "latency_us", r.Latency);
         Latency(w, "latency_uncorrected_us", r.LatencyUncorrected);
         w.WriteBoolean("coordinated_omission_corrected", r.OpenLoop);

@@ -27,6 +27,7 @@ public static class TextReport
         yield return ("latency max / mean", string.Create(C, $"{r.Latency.Max:0.#} / {r.Latency.Mean:0.#} µs"));
         if (r.OpenLoop)
             yield return ("uncorrected p50 / p99 / p99.9", string.Create(C, $"{r.LatencyUncorrected.P50:0.#} / {r.LatencyUncorrected.P99:0.#} / {r.LatencyUncorrected.P999:0.#} µs"));
+        yield return ("sender allocations", string.Create(C, $"{r.SenderAllocatedBytes:N0} bytes after the warm-up"));
         yield return ("error rate", string.Create(C, $"{r.ErrorRate:P3} (limit {r.MaxErrorRate:P3}): {(r.Passed ? "PASS" : "FAIL")}"));
         foreach (var n in r.Notes) yield return ("note", n);
     }
