@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Synthex.Dpdk.Runtime;
 using Synthex.Load;
 using Synthex.Load.Reports;
 using Synthex.Load.Scenarios;
