@@ -4,7 +4,7 @@ using Synthex.Dpdk.Runtime;
 
 namespace Synthex.Dpdk.Cli.Commands;
 
-/// <summary>The command tree: <c>synthex run</c> and <c>synthex info</c>.</summary>
+/// <summary>The command tree: <c>synthex run</c>, <c>synthex info</c> and <c>synthex load</c>.</summary>
 internal static class Commands
 {
     public const string RunExamples = """
@@ -67,6 +67,8 @@ internal static class Commands
             """) { json };
         info.SetAction(parse => InfoCommand.Execute(parse.GetValue(json), ealArgs, Console.Out));
         root.Subcommands.Add(info);
+
+        root.Subcommands.Add(LoadCommand.Create());
 
         return root;
     }

@@ -1,0 +1,14 @@
+namespace Synthex.Load.Scenarios;
+
+/// <summary>Every scenario <c>synthex load --scenario</c> knows, by name.</summary>
+public static class ScenarioRegistry
+{
+    public static IReadOnlyList<ScenarioDescriptor> All { get; } =
+    [
+        new ReflectScenarioDescriptor(),
+        // consensus and similarity follow their services (docs/LOAD.md, "Adding a scenario").
+    ];
+
+    public static ScenarioDescriptor? Find(string name)
+        => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}

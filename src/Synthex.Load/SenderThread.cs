@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using HdrHistogram;
+using Synthex.Load.Scenarios;
+using Synthex.Load.Transport;
+
+namespace Synthex.Load;
+
+/// <summary>What every sender thread shares: the clock marks of the run and the stop flag.</summary>
+internal sealed class RunClock
+{
+    /// <summary>Stopwatch ticks: the run's start, the warm-up's end, the end of sending.</summary>
+    public long Start, WarmupEnd, End;
+
+    /// <summary>Set on SIGINT/SIGTERM: stop sending now, then drain as at the end.</summary>
+    public volatile bool Stopping;
+
+    /// <summary>When <see cref="Stopping"/> was set (Stopwatch ticks; 0: it was not).</summary>
+    public long StoppedAt;
+
+    public void Stop()
+    {
+        if (Stopping) return;
+        StoppedAt = Stopwatch.GetTimestamp();
+        Stopping = true;
+    }
+}
+
+/// <summary>
+/// The state of one sender thread that the monitor reads: counters and latency recorders.
+/// <see cref="Corrected"/> holds the latency from each request's intended send time (the
+/// schedule's, coordinated-omission corrected; equal to the actual send time in closed loop),
+/// <see cref="Uncorrected"/> from when it actually left, so the report can show both.
+/// </summary>
+internal sealed class SenderState
+{
+    /// <summary>Values in nanoseconds, 1 ns .. 100 s, 3 significant digits.</summary>
+    public const long HighestNs = 100_000_000_000;
+
+    public SenderCounters Counters;
+    public readonly Recorder Corrected = NewRecorder(), Uncorrected = NewRecorder();
+    public string? PinError;
+    public Exception? Failure;
+    /// <summary>Bytes the sender loop allocated after the warm-up (written once, when it ends).</summary>
+    public long LoopAllocatedBytes;
+
+    /// <summary>HdrHistogram initialises statics (about 1 KiB) on the first value a process
+    /// records: done here, so it does not fall on a sender's first measured answer.</summary>
+    static SenderState() => NewRecorder().RecordValue(1);
+
+    public static Recorder NewRecorder() => new(1, HighestNs, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+    public static HistogramBase NewHistogram() => new LongHistogram(1, HighestNs, 3);
+}
+
+/// <summary>
+/// One sender thread's loop over its own connected socket: build due requests (closed loop: up to
+/// the thread's share of --concurrency in flight; open loop: every request whose intended time
+/// has come, while a slot is free), send them in one batch, receive a batch of answers, match
+/// and verify each, expire requests past --timeout, and wait briefly when there is nothing to do.
+/// Generic over the scenario and the transport (structs), so the JIT compiles one straight loop
+/// per pair; nothing in the loop allocates.
+/// </summary>
+internal sealed class SenderThread<TScenario, TTransport>
+    where TScenario : struct, IScenario
+    where TTransport : struct, IDatagramTransport
+{
+    private const byte Free = 0, Built = 1, InFlight = 2;
+
+    /// <summary>A request's record, found from its sequence number: slot = sequence &amp; mask.</summary>
+    private struct Slot
+    {
+        public ulong Sequence;
+        public long Intended, SentAt;
+        public byte State;
+        public bool Measured;
+    }
+
+    private readonly SenderState _state;
+    private readonly RunClock _clock;
+    private readonly LoadOptions _options;
+    private readonly int _thread;
+    private TScenario _scenario;
+    private TTransport _io;
+    private readonly DatagramBatch _batch;
+    private readonly Slot[] _slots;
+    private readonly int[] _freeSlots, _batchSlots;
+    private readonly int _slotBits, _limit;
+    private readonly ulong _mask;
+    private int _freeCount, _inFlight;
+    private ulong _generation = 1;
+    private long _allocatedAtWarmupEnd;
+
+    public SenderThread(SenderState state, RunClock clock, LoadOptions options, int thread, Func<ScenarioContext, TScenario> create, TTransport io)
+    {
+        _state = state;
+        _clock = clock;
+        _options = options;
+        _thread = thread;
+        _io = io;
+        _limit = options.OutstandingPerThread;
+        if (options.Concurrency is { } c) _limit = c / options.Threads + (thread < c % options.Threads ? 1 : 0);
+        int slots = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(_limit, 2));
+        _slotBits = BitOperations.Log2((uint)slots);
+        _mask = (ulong)slots - 1;
+        _slots = new Slot[slots];
+        _freeSlots = new int[slots];
+        for (int i = 0; i < slots; i++) _freeSlots[i] = slots - 1 - i;
+        _freeCount = slots;
+        _batchSlots = new int[options.Batch];
+        _scenario = create(new ScenarioContext(thread, options.Threads, slots, options.ScenarioOptions));
+        _batch = new DatagramBatch(options.Batch, options.Scenario.MaxRequestLength(options.ScenarioOptions),
+                                   options.Scenario.MaxAnswerLength(options.ScenarioOptions));
+    }
+
+    public void Run()
+    {
+        try
+        {
+            if (_options.PinCpus.Count > 0)
+                _state.PinError = ThreadAffinity.PinCurrentThread(_options.PinCpus[_thread % _options.PinCpus.Count]);
+            Loop();
+            // The loop's own allocations from the end of the warm-up on (taken by this thread:
+            // see Loop), so one-time lazy initialisation in the runtime and the libraries does
+            // not count: the proof, in every report, that the steady state allocates nothing.
+            _state.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - _allocatedAtWarmupEnd;
+        }
+        catch (Exception e)
+        {
+            _state.Failure = e;
+        }
+        finally
+        {
+            _io.Dispose();
+            _batch.Dispose();
+        }
+    }
+
+    // Fully optimised from the first call: a tiered loop is swapped for its optimised version
+    // by on-stack replacement at whatever moment it gets hot, and that compilation on this
+    // thread showed as ~1 KiB allocated after the warm-up on a loaded machine.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Loop()
+    {
+        ref var counters = ref _state.Counters;
+        var clock = _clock;
+        long timeoutTicks = (long)(_options.TimeoutSeconds * Stopwatch.Frequency);
+        // Expiry is checked a few times per timeout, not per request: a request is given up
+        // between 1x and 1.25x --timeout after it left, at the cost of one pass over the slots.
+        long scanTicks = Math.Max(timeoutTicks / 4, Stopwatch.Frequency / 1000);
+        long spinTicks = Stopwatch.Frequency / 50_000; // 20 µs: shorter waits spin, longer sleep in ppoll
+        bool open = _options.IsOpenLoop;
+        var schedule = _options.Schedule;
+        double ticksPerSecond = Stopwatch.Frequency;
+        int threads = _options.Threads;
+        // Open loop: this thread's requests are every threads-th of the schedule, offset by its
+        // index, so the threads together send at the asked rate and evenly interleaved.
+        double nextIntended = clock.Start;
+        if (open) nextIntended += ticksPerSecond / schedule!.RateAt(0) * _thread;
+
+        while (Stopwatch.GetTimestamp() < clock.Start) Thread.SpinWait(20);
+        long lastScan = clock.Start;
+        int pendingStart = 0, pendingCount = 0;
+
+        bool warm = false;
+        while (true)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (!warm && now >= clock.WarmupEnd)
+            {
+                warm = true;
+                _allocatedAtWarmupEnd = GC.GetAllocatedBytesForCurrentThread();
+            }
+            bool sending = now < clock.End && !clock.Stopping;
+            bool worked = false;
+
+            // 1. Build what is due, once the previous batch has all left.
+            if (sending && pendingCount == 0)
+            {
+                int n = 0;
+                if (!open)
+                {
+                    while (n < _batchSlots.Length && _inFlight < _limit) Build(n++, now, now >= clock.WarmupEnd);
+                }
+                else
+                {
+                    while (n < _batchSlots.Length && nextIntended <= now && nextIntended < clock.End && _inFlight < _limit)
+                    {
+                        long intended = (long)nextIntended;
+                        Build(n++, intended, intended >= clock.WarmupEnd);
+                        double t = (nextIntended - clock.WarmupEnd) / ticksPerSecond;
+                        nextIntended += ticksPerSecond * threads / schedule!.RateAt(t);
+                    }
+                }
+                pendingStart = 0;
+                pendingCount = n;
+            }
+            else if (!sending && pendingCount > 0)
+            {
+                // The run ended with requests built but not yet taken by the socket: they were
+                // never sent, so they are neither sent nor timed out; counted apart.
+                for (int i = pendingStart; i < pendingStart + pendingCount; i++) Release(_batchSlots[i]);
+                counters.Unsent += pendingCount;
+                pendingCount = 0;
+            }
+
+            // 2. Send the batch (what the socket does not take now goes on the next turn).
+            if (pendingCount > 0)
+            {
+                int sent = _io.Send(_batch, pendingStart, pendingCount);
+                if (sent > 0)
+                {
+                    long at = Stopwatch.GetTimestamp();
+                    for (int i = pendingStart; i < pendingStart + sent; i++)
+                    {
+                        ref var slot = ref _slots[_batchSlots[i]];
+                        slot.SentAt = at;
+                        slot.State = InFlight;
+                        if (slot.Measured) counters.Sent++;
+                        else counters.WarmupSent++;
+                    }
+                    pendingStart += sent;
+                    pendingCount -= sent;
+                    worked = true;
+                }
+                else if (sent < 0)
+                {
+                    counters.TransportErrors++;
+                    counters.LastErrno = -sent;
+                    // ECONNREFUSED reports an earlier datagram's ICMP error and is consumed by
+                    // being read: retry this one. Anything else would fail again: drop it, counted.
+                    if (-sent != Interop.ECONNREFUSED)
+                    {
+                        Release(_batchSlots[pendingStart]);
+                        counters.Unsent++;
+                        pendingStart++;
+                        pendingCount--;
+                    }
+                }
+            }
+
+            // 3. Receive and verify a batch of answers.
+            int received = _io.Receive(_batch);
+            if (received > 0)
+            {
+                long at = Stopwatch.GetTimestamp();
+                for (int i = 0; i < received; i++) Answer(ref counters, i, at);
+                worked = true;
+            }
+            else if (received < 0)
+            {
+                counters.TransportErrors++;
+                counters.LastErrno = -received;
+            }
+
+            // 4. Give up on requests past their timeout.
+            if (now - lastScan >= scanTicks)
+            {
+                Expire(ref counters, now - timeoutTicks);
+                lastScan = now;
+            }
+
+            if (!sending && pendingCount == 0)
+            {
+                if (_inFlight == 0) break;
+                // Drained long enough: whatever is still out has had its full timeout.
+                long stoppedAt = clock.StoppedAt;
+                long ended = stoppedAt != 0 && stoppedAt < clock.End ? stoppedAt : clock.End;
+                if (now - ended > timeoutTicks + scanTicks) { Expire(ref counters, long.MaxValue); break; }
+            }
+            if (worked) continue;
+
+            // 5. Nothing moved: wait for an answer, or until the next request is due.
+            long wait = open && sending && _inFlight < _limit ? (long)nextIntended - now : scanTicks;
+            if (wait <= 0) continue;
+            if (_options.BusyPoll || wait < spinTicks) Thread.SpinWait(10);
+            else _io.WaitReadable(Nanoseconds(Math.Min(wait, scanTicks)));
+        }
+    }
+
+    private void Build(int n, long intended, bool measured)
+    {
+        int index = _freeSlots[--_freeCount];
+        ulong sequence = (_generation++ << _slotBits) | (uint)index;
+        ref var slot = ref _slots[index];
+        slot.Sequence = sequence;
+        slot.Intended = intended;
+        slot.State = Built;
+        slot.Measured = measured;
+        _inFlight++;
+        _batchSlots[n] = index;
+        _batch.SetRequestLength(n, _scenario.WriteRequest(sequence, _batch.Request(n)));
+    }
+
+    private void Release(int index)
+    {
+        _slots[index].State = Free;
+        _freeSlots[_freeCount++] = index;
+        _inFlight--;
+    }
+
+    private void Answer(ref SenderCounters counters, int i, long at)
+    {
+        var answer = _batch.Answer(i);
+        if (_batch.Truncated(i) || !_scenario.TryReadSequence(answer, out ulong sequence)) { counters.Unexpected++; return; }
+        int index = (int)(sequence & _mask);
+        ref var slot = ref _slots[index];
+        if (slot.State != InFlight || slot.Sequence != sequence) { counters.Unexpected++; return; }
+
+        var verdict = _scenario.Verify(sequence, answer);
+        if (slot.Measured)
+        {
+            counters.Answered++;
+            if (verdict == Verdict.Mismatch) counters.Mismatches++;
+            else if (verdict == Verdict.ErrorStatus) counters.ErrorStatuses++;
+            _state.Corrected.RecordValue(Nanoseconds(at - slot.Intended));
+            _state.Uncorrected.RecordValue(Nanoseconds(at - slot.SentAt));
+        }
+        else counters.WarmupAnswered++;
+        Release(index);
+    }
+
+    private void Expire(ref SenderCounters counters, long sentBefore)
+    {
+        if (_inFlight == 0) return;
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            ref var slot = ref _slots[i];
+            if (slot.State != InFlight || slot.SentAt >= sentBefore) continue;
+            if (slot.Measured) counters.Timeouts++;
+            else counters.WarmupTimeouts++;
+            Release(i);
+        }
+    }
+
+    private static readonly double NanosecondsPerTick = 1e9 / Stopwatch.Frequency;
+
+    private static long Nanoseconds(long ticks) => Math.Clamp((long)(ticks * NanosecondsPerTick), 1, SenderState.HighestNs);
+}
