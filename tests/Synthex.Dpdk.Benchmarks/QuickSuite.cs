@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Synthex.Dpdk.Kernels;
-using Synthex.Dpdk.Kernels.Reference;
+using Synthex.Dpdk.Interop;
 using static Synthex.Dpdk.Benchmarks.Harness;
 
 namespace Synthex.Dpdk.Benchmarks;
@@ -58,7 +58,7 @@ internal static unsafe class QuickSuite
                 int n = size;
                 var (ns, dpdk) = Pair(
                     iters => { long s = 0; for (long i = 0; i < iters; i++) s += InternetChecksum.Fold(sum(ref buf[i & 1], (nuint)n)); return s; },
-                    iters => { long s = 0; for (long i = 0; i < iters; i++) s += DpdkReference.RawCksum(buf + (i & 1), (nuint)n); return s; });
+                    iters => { long s = 0; for (long i = 0; i < iters; i++) s += Shim.sx_raw_cksum(buf + (i & 1), (nuint)n); return s; });
                 Add(Row("checksum", size, "bytes", path, size, ns, "rte_raw_cksum", size, dpdk, size >= 512 ? ">=2.0" : size == 64 ? ">=1.0" : null));
             }
         }
@@ -74,7 +74,7 @@ internal static unsafe class QuickSuite
                 byte* pp = p;
                 var (ns, dpdk) = Pair(
                     iters => { long s = 0; for (long i = 0; i < iters; i++) s += InternetChecksum.Ipv4UdpTcp(new ReadOnlySpan<byte>(pp, 20), new ReadOnlySpan<byte>(pp + 20, size)); return s; },
-                    iters => { long s = 0; for (long i = 0; i < iters; i++) s += DpdkReference.Ipv4UdpTcpCksum(pp, pp + 20); return s; });
+                    iters => { long s = 0; for (long i = 0; i < iters; i++) s += Shim.sx_ipv4_udptcp_cksum((rte_ipv4_hdr*)pp, pp + 20); return s; });
                 Add(Row("ipv4-udp-checksum", size, "bytes", SimdInfo.Selected, size, ns, "rte_ipv4_udptcp_cksum", size, dpdk));
             }
         }
@@ -102,11 +102,11 @@ internal static unsafe class QuickSuite
                 // Same results first (exactness is the tests' job; this guards the benchmark itself).
                 fixed (uint* wp = words)
                     for (int f = 0; f < Flows; f++)
-                        if (hash(ref input[f * len], len, key) != DpdkReference.SoftRss(wp + f * len / 4, (uint)(len / 4), k))
+                        if (hash(ref input[f * len], len, key) != Shim.sx_softrss(wp + f * len / 4, (uint)(len / 4), k))
                             throw new InvalidOperationException($"Toeplitz mismatch on {path}");
                 var (ns, dpdk) = Pair(
                     iters => { long s = 0; ref byte b = ref input[0]; for (long i = 0; i < iters; i++) s += hash(ref Unsafe.Add(ref b, (int)(i & (Flows - 1)) * len), len, key); return s; },
-                    iters => { long s = 0; fixed (uint* wp = words) for (long i = 0; i < iters; i++) s += DpdkReference.SoftRss(wp + (i & (Flows - 1)) * (len / 4), (uint)(len / 4), k); return s; });
+                    iters => { long s = 0; fixed (uint* wp = words) for (long i = 0; i < iters; i++) s += Shim.sx_softrss(wp + (i & (Flows - 1)) * (len / 4), (uint)(len / 4), k); return s; });
                 Add(Row("toeplitz-" + name, len, "bytes", path, len, ns, "rte_softrss", len, dpdk, ">=1.0") with
                 {
                     Note = path == SimdPath.Scalar || len < Kernels.Toeplitz.GfniMinLength ? "table-driven (1 KiB per input byte)" : Gfni.IsSupported ? "GFNI affine" : "table-driven (no GFNI)",
@@ -128,7 +128,7 @@ internal static unsafe class QuickSuite
                 var crc = Crc32C.CrcFor(path);
                 var (ns, dpdk) = Pair(
                     iters => { long s = 0; for (long i = 0; i < iters; i++) s += crc((uint)i, ref buf[0], (nuint)size); return s; },
-                    iters => { long s = 0; for (long i = 0; i < iters; i++) s += DpdkReference.HashCrc(buf, (uint)size, (uint)i); return s; });
+                    iters => { long s = 0; for (long i = 0; i < iters; i++) s += Shim.sx_hash_crc(buf, (uint)size, (uint)i); return s; });
                 Add(Row("crc32c", size, "bytes", path, size, ns, "rte_hash_crc", size, dpdk));
             }
         NativeMemory.AlignedFree(buf);

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using CsCheck;
-using Synthex.Dpdk.Kernels.Reference;
+using Synthex.Dpdk.Interop;
 
 namespace Synthex.Dpdk.Kernels.Tests;
 
@@ -36,7 +36,7 @@ public unsafe class InternetChecksumTests
             ushort got = InternetChecksum.Raw(path, span);
             Assert.Equal(Rfc1071(span), got);
             Assert.Equal(InternetChecksum.Raw(SimdPath.Scalar, span), got);
-            fixed (byte* p = span) Assert.Equal(DpdkReference.RawCksum(p, (nuint)t.Length), got);
+            fixed (byte* p = span) Assert.Equal(Shim.sx_raw_cksum(p, (nuint)t.Length), got);
         }, iter: 3000);
     }
 
@@ -47,8 +47,8 @@ public unsafe class InternetChecksumTests
         {
             var ones = Enumerable.Repeat((byte)0xFF, n).ToArray();
             var zeros = new byte[n];
-            fixed (byte* p = ones) Assert.Equal(DpdkReference.RawCksum(p, (nuint)n), InternetChecksum.Raw(path, ones));
-            fixed (byte* p = zeros) Assert.Equal(DpdkReference.RawCksum(p, (nuint)n), InternetChecksum.Raw(path, zeros));
+            fixed (byte* p = ones) Assert.Equal(Shim.sx_raw_cksum(p, (nuint)n), InternetChecksum.Raw(path, ones));
+            fixed (byte* p = zeros) Assert.Equal(Shim.sx_raw_cksum(p, (nuint)n), InternetChecksum.Raw(path, zeros));
         }
     }
 
@@ -86,8 +86,8 @@ public unsafe class InternetChecksumTests
             fixed (byte* ip = t.Ip)
             fixed (byte* l4 = t.L4)
             {
-                Assert.Equal(DpdkReference.Ipv4Cksum(ip), InternetChecksum.Ipv4Header(t.Ip));
-                Assert.Equal(DpdkReference.Ipv4UdpTcpCksum(ip, l4), InternetChecksum.Ipv4UdpTcp(t.Ip, t.L4));
+                Assert.Equal(Shim.sx_ipv4_cksum((rte_ipv4_hdr*)ip), InternetChecksum.Ipv4Header(t.Ip));
+                Assert.Equal(Shim.sx_ipv4_udptcp_cksum((rte_ipv4_hdr*)ip, l4), InternetChecksum.Ipv4UdpTcp(t.Ip, t.L4));
             }
         }, iter: 3000);
     }
@@ -107,7 +107,7 @@ public unsafe class InternetChecksumTests
            {
                fixed (byte* ip = t.ip)
                fixed (byte* l4 = t.l4)
-                   Assert.Equal(DpdkReference.Ipv6UdpTcpCksum(ip, l4), InternetChecksum.Ipv6UdpTcp(t.ip, t.l4));
+                   Assert.Equal(Shim.sx_ipv6_udptcp_cksum((rte_ipv6_hdr*)ip, l4), InternetChecksum.Ipv6UdpTcp(t.ip, t.l4));
            }, iter: 3000);
     }
 
@@ -125,7 +125,7 @@ public unsafe class InternetChecksumTests
         {
             l4[8] = (byte)w; l4[9] = (byte)(w >> 8);
             fixed (byte* pi = ip) fixed (byte* pl = l4)
-                if (DpdkReference.Ipv4UdpTcpCksum(pi, pl) == 0xFFFF)
+                if (Shim.sx_ipv4_udptcp_cksum((rte_ipv4_hdr*)pi, pl) == 0xFFFF)
                 {
                     Assert.Equal(0xFFFF, InternetChecksum.Ipv4UdpTcp(ip, l4));
                     return;

@@ -1,25 +1,8 @@
-using System.Runtime.InteropServices;
-
 namespace Synthex.Dpdk.Smoke;
 
-/// <summary>
-/// A native argv for rte_eal_init. EAL keeps pointers into it (and may permute it), so it lives
-/// until the process ends.
-/// </summary>
-internal sealed unsafe class EalArguments
+/// <summary>The smoke run's EAL arguments (argv[0] is added by <see cref="Runtime.Dpdk.EalSession"/>).</summary>
+internal static class EalArguments
 {
-    public IReadOnlyList<string> Values { get; }
-    public sbyte** Argv { get; }
-    public int Argc => Values.Count;
-
-    public EalArguments(IReadOnlyList<string> values)
-    {
-        Values = values;
-        Argv = (sbyte**)NativeMemory.AllocZeroed((nuint)(values.Count + 1), (nuint)sizeof(sbyte*));
-        for (var i = 0; i < values.Count; i++)
-            Argv[i] = (sbyte*)Marshal.StringToCoTaskMemUTF8(values[i]);
-    }
-
     /// <summary>
     /// The test-mode EAL line: one lcore, no PCI scan, no files left behind, one net_null port,
     /// and a file prefix of our own so concurrent DPDK processes do not collide.
@@ -29,13 +12,13 @@ internal sealed unsafe class EalArguments
     /// --in-memory": --no-huge implies legacy memory). Without hugepages there are no hugepage
     /// files to leave behind anyway, so --no-shconf (the other half of --in-memory) is enough.
     /// </remarks>
-    public static EalArguments ForNullPort(bool hugepages, string filePrefix, string? extra = null)
+    public static IReadOnlyList<string> ForNullPort(bool hugepages, string filePrefix, string? extra = null)
     {
-        var args = new List<string> { "synthex-smoke", "-l", "0", "--no-pci" };
+        var args = new List<string> { "-l", "0", "--no-pci" };
         args.AddRange(hugepages ? ["--in-memory"] : ["--no-huge", "--no-shconf"]);
         args.AddRange(["--vdev", "net_null0", "--file-prefix", filePrefix]);
         if (extra is not null)
             args.Add(extra);
-        return new EalArguments(args);
+        return args;
     }
 }

@@ -23,11 +23,17 @@ internal static class RunCommand
         try
         {
             settings = SettingsBinder.Bind(configFile, options, ealArgs);
-            settings.Validate();
         }
         catch (ConfigurationException e)
         {
             error.WriteLine($"synthex: bad configuration: {e.Message}");
+            return ExitCodes.BadConfiguration;
+        }
+        // Every problem of the bound settings at once, each naming its key, so one run shows them all.
+        if (RunSettingsValidator.Instance.Validate(null, settings) is RunSettingsValidator.Failure failure)
+        {
+            foreach (var problem in failure.Problems)
+                error.WriteLine($"synthex: bad configuration: {problem.Message}");
             return ExitCodes.BadConfiguration;
         }
 

@@ -6,7 +6,7 @@ namespace Synthex.Dpdk.Runtime;
 /// One configuration key of <see cref="RunSettings"/>, written once: its name (the option, the
 /// JSON key, the <c>SYNTHEX_</c> variable), its help, its type and allowed range, how a text value
 /// from any source is parsed and set, and how the bound value is checked. The help text, the
-/// binding of every source and <see cref="RunSettings.Validate"/> all read the same entry in
+/// binding of every source and <see cref="RunSettingsValidator"/> all read the same entry in
 /// <see cref="RunSettings.Options"/>, so a range cannot disagree with itself.
 /// </summary>
 public abstract class RunOption(string name, string helpName, string description)
@@ -24,8 +24,8 @@ public abstract class RunOption(string name, string helpName, string description
     /// <exception cref="ConfigurationException">The value is not of the key's type or outside its range.</exception>
     public abstract RunSettings Apply(RunSettings settings, string value, string source);
 
-    /// <summary>Checks the bound value (however it was set) against the key's range.</summary>
-    public virtual void Check(RunSettings settings) { }
+    /// <summary>What is wrong with the bound value (however it was set) against the key's range; null when nothing.</summary>
+    public virtual ConfigurationException? Problem(RunSettings settings) => null;
 
     private protected static string Default<T>(Func<RunSettings, T> get) => Format(get(new RunSettings()));
 
@@ -57,11 +57,10 @@ public sealed class IntOption(string name, string helpName, string description, 
         return set(settings, n);
     }
 
-    public override void Check(RunSettings settings)
+    public override ConfigurationException? Problem(RunSettings settings)
     {
         int value = get(settings);
-        if (value < Min || value > Max)
-            throw new ConfigurationException(Name, $"{value} is out of range; allowed {Min}..{Max}");
+        return value < Min || value > Max ? new ConfigurationException(Name, $"{value} is out of range; allowed {Min}..{Max}") : null;
     }
 }
 
@@ -84,11 +83,11 @@ public sealed class SecondsOption(string name, string description, double min, d
         return set(settings, d);
     }
 
-    public override void Check(RunSettings settings)
+    public override ConfigurationException? Problem(RunSettings settings)
     {
         double value = get(settings);
-        if (!(value >= Min && value <= Max))
-            throw new ConfigurationException(Name, $"{value.ToString(CultureInfo.InvariantCulture)} is out of range; allowed {Min}..{Max} seconds");
+        return value >= Min && value <= Max ? null
+            : new ConfigurationException(Name, $"{value.ToString(CultureInfo.InvariantCulture)} is out of range; allowed {Min}..{Max} seconds");
     }
 }
 
@@ -117,7 +116,7 @@ public sealed class EnumOption<T>(string name, string helpName, string descripti
             : throw new ConfigurationException(Name, $"'{value}' ({source}) is not allowed; allowed: {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 }
 
-/// <summary>A text key, checked as a whole by <see cref="RunSettings.Validate"/> (names, addresses, lists).</summary>
+/// <summary>A text key, checked as a whole by <see cref="RunSettingsValidator"/> (names, addresses, lists).</summary>
 public sealed class TextOption(string name, string helpName, string description, Func<RunSettings, string, RunSettings> set)
     : RunOption(name, helpName, description)
 {

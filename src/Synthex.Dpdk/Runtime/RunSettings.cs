@@ -7,7 +7,7 @@ namespace Synthex.Dpdk.Runtime;
 /// <summary>
 /// Everything one run needs, bound once from the JSON file, <c>SYNTHEX_</c> environment
 /// variables and command-line options (in that order of precedence, last wins), and validated
-/// by <see cref="Validate"/> before any backend starts. Immutable after binding.
+/// by <see cref="RunSettingsValidator"/> before any backend starts. Immutable after binding.
 /// </summary>
 /// <remarks>
 /// Each property is one configuration key, written in kebab-case as the option is:
@@ -19,7 +19,8 @@ public sealed record RunSettings
     /// <summary>
     /// Every configuration key, in the order <c>--help</c> lists them and options are applied.
     /// To add a key: a property below and one entry here (its range, if any, goes in the entry);
-    /// the command line, the JSON file, the environment and <see cref="Validate"/> pick it up.
+    /// the command line, the JSON file, the environment and <see cref="RunSettingsValidator"/> pick it up.
+    /// Checks beyond a range (a key's text format, keys that depend on each other) go in the validator.
     /// </summary>
     public static readonly IReadOnlyList<RunOption> Options =
     [
@@ -143,44 +144,14 @@ public sealed record RunSettings
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];
 
-    /// <summary>Checks every value against its allowed range; throws <see cref="ConfigurationException"/> naming the key.</summary>
+    /// <summary>
+    /// Checks every value (<see cref="RunSettingsValidator"/>); throws the first problem, a
+    /// <see cref="ConfigurationException"/> naming the key.
+    /// </summary>
     public void Validate()
     {
-        if (!AppCatalog.TryFind(App, out var app))
-            throw new ConfigurationException("app", $"unknown app '{App}'; allowed: {AppCatalog.Names}");
-        if (Mode is not null && !app.Modes.Contains(Mode, StringComparer.Ordinal))
-            throw new ConfigurationException("mode", app.Modes.Count == 0
-                ? $"app '{app.Name}' has no modes"
-                : $"unknown mode '{Mode}' for app '{app.Name}'; allowed: {string.Join(", ", app.Modes)}");
-        if (!BackendSelector.Names.Contains(Backend, StringComparer.Ordinal))
-            throw new ConfigurationException("backend", $"unknown backend '{Backend}'; allowed: {string.Join(", ", BackendSelector.Names)}");
-        foreach (var option in Options) option.Check(this);
-        if (!int.IsPow2(Buffers))
-            throw new ConfigurationException("buffers", $"{Buffers} is not a power of two (the io_uring buffer ring needs one), e.g. 1024, 2048, 4096");
-        if (!TryParseListen(Listen, out _, out _))
-            throw new ConfigurationException("listen", $"'{Listen}' is not ADDR:PORT (e.g. 0.0.0.0:9000 or [::]:9000, port 1..65535)");
-        if (Topology == PortTopology.Map && string.IsNullOrWhiteSpace(PortMap))
-            throw new ConfigurationException("port-map", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
-        if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
-        if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
-        if (StatsJson is not null) CheckStatsJson(StatsJson);
-        _ = Endpoint.OwnedAddress.ParseList(Address);
-        if (Ports is not null && ParsePorts(Ports).Count == 0)
-            throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
-    }
-
-    /// <summary>
-    /// The report is written at the end of a run that may have lasted hours: a path that cannot be
-    /// written must stop the run before it starts, not lose the report after it.
-    /// </summary>
-    private static void CheckStatsJson(string path)
-    {
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-            throw new ConfigurationException("stats-json", $"'{path}' is a directory; give a file name in it, e.g. '{Path.Combine(path, "report.json")}'");
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir))
-            throw new ConfigurationException("stats-json", $"directory '{dir}' of '{path}' does not exist; create it first");
+        if (RunSettingsValidator.Instance.Validate(null, this) is RunSettingsValidator.Failure failure)
+            throw failure.Problems[0];
     }
 
     /// <summary>Splits a port list (<c>"net_null0, 1"</c>) into names and ids.</summary>

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using Synthex.Dpdk.Kernels;
-using Synthex.Dpdk.Kernels.Reference;
+using Synthex.Dpdk.Interop;
 
 namespace Synthex.Dpdk.Benchmarks.Suites;
 
@@ -26,7 +26,7 @@ public unsafe class ChecksumSuite
     [GlobalCleanup] public void Cleanup() => NativeMemory.AlignedFree(_buf);
 
     [Benchmark] public ushort Synthex() => InternetChecksum.Fold(_sum(ref *_buf, (nuint)Size));
-    [Benchmark(Baseline = true)] public ushort Dpdk() => DpdkReference.RawCksum(_buf, (nuint)Size);
+    [Benchmark(Baseline = true)] public ushort Dpdk() => Shim.sx_raw_cksum(_buf, (nuint)Size);
 }
 
 /// <summary>Toeplitz RSS hash per path (scalar = tables, vectors = GFNI) against rte_softrss.</summary>
@@ -53,7 +53,7 @@ public unsafe class ToeplitzSuite
     [GlobalCleanup] public void Cleanup() => NativeMemory.Free(_key);
 
     [Benchmark] public uint Synthex() => _hash(ref _input[0], InputBytes, ToeplitzKey.Microsoft);
-    [Benchmark(Baseline = true)] public uint Dpdk() { fixed (uint* w = _words) return DpdkReference.SoftRss(w, (uint)(InputBytes / 4), _key); }
+    [Benchmark(Baseline = true)] public uint Dpdk() { fixed (uint* w = _words) return Shim.sx_softrss(w, (uint)(InputBytes / 4), _key); }
 }
 
 /// <summary>CRC32C per path against rte_hash_crc, at flow-key and packet sizes.</summary>
@@ -76,5 +76,5 @@ public unsafe class Crc32CSuite
     [GlobalCleanup] public void Cleanup() => NativeMemory.AlignedFree(_buf);
 
     [Benchmark] public uint Synthex() => _crc(7, ref *_buf, (nuint)Size);
-    [Benchmark(Baseline = true)] public uint Dpdk() => DpdkReference.HashCrc(_buf, (uint)Size, 7);
+    [Benchmark(Baseline = true)] public uint Dpdk() => Shim.sx_hash_crc(_buf, (uint)Size, 7);
 }

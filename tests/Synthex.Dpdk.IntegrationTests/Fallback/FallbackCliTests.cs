@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Synthex.Dpdk.Tests.Support;
 using static Synthex.Dpdk.IntegrationTests.Fallback.FallbackFixture;
 
 namespace Synthex.Dpdk.IntegrationTests.Fallback;
@@ -29,7 +30,7 @@ public class FallbackCliTests
         Assert.True(synthex.WaitFor("synthex: running"), synthex.Output);
         Assert.Contains($"on {backend} ({backend}: asked for with --backend)", synthex.Stdout);
 
-        using (var client = new UdpClientHelper(new IPEndPoint(IPAddress.Loopback, port)))
+        using (var client = new UdpTestClient(new IPEndPoint(IPAddress.Loopback, port)))
         {
             for (int i = 0; i < 500; i++)
             {
@@ -63,7 +64,7 @@ public class FallbackCliTests
         using var synthex = SynthexProcess.Start(RunArgs(backend, port, report));
         Assert.True(synthex.WaitFor("synthex: running"), synthex.Output);
 
-        using var client = new UdpClientHelper(new IPEndPoint(IPAddress.Loopback, port));
+        using var client = new UdpTestClient(new IPEndPoint(IPAddress.Loopback, port));
         using var cts = new CancellationTokenSource();
         var blaster = new Thread(() =>
         {
@@ -106,7 +107,7 @@ public class FallbackCliTests
         int port = FreeUdpPort();
         using var synthex = SynthexProcess.Start(RunArgs(backend, port, report, extra: ["--buffer-size", "512", "--buffers", "64"]));
         Assert.True(synthex.WaitFor("synthex: running"), synthex.Output);
-        using (var client = new UdpClientHelper(new IPEndPoint(IPAddress.Loopback, port)))
+        using (var client = new UdpTestClient(new IPEndPoint(IPAddress.Loopback, port)))
         {
             client.Send(new byte[1200]);
             byte[] small = Encoding.ASCII.GetBytes(new string('s', 300));
@@ -144,7 +145,7 @@ public class FallbackCliTests
         Assert.Contains("on socket (socket: passed over", synthex.Stdout);
         Assert.Contains("io-uring: io_uring_setup: Operation not permitted", synthex.Stdout);
 
-        using (var client = new UdpClientHelper(new IPEndPoint(IPAddress.Loopback, port)))
+        using (var client = new UdpTestClient(new IPEndPoint(IPAddress.Loopback, port)))
         {
             client.Send("still served"u8.ToArray());
             Assert.Equal("still served", Encoding.ASCII.GetString(client.Receive()));

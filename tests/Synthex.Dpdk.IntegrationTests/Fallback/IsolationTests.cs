@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using Synthex.Dpdk.Tests.Support;
 using static Synthex.Dpdk.IntegrationTests.Fallback.FallbackFixture;
 
 namespace Synthex.Dpdk.IntegrationTests.Fallback;
@@ -38,7 +39,7 @@ public partial class IsolationTests
         Assert.Matches(@"HugetlbPages:\s+0 kB", status);
         Assert.DoesNotContain("libsynthex_shim", File.ReadAllText($"/proc/{synthex.Pid}/maps"));
 
-        using (var client = new UdpClientHelper(new IPEndPoint(IPAddress.Loopback, port)))
+        using (var client = new UdpTestClient(new IPEndPoint(IPAddress.Loopback, port)))
         {
             client.Send("unprivileged"u8.ToArray());
             Assert.Equal("unprivileged", Encoding.ASCII.GetString(client.Receive()));

@@ -92,6 +92,40 @@ public class SettingsBinderTests
     }
 
     [Fact]
+    public void Each_provider_is_named_in_the_message_of_its_bad_value()
+    {
+        var file = Write("""{ "rx-queues": 99 }""");
+        try
+        {
+            Assert.Equal($"rx-queues: 99 (in {file}) is out of range; allowed 1..16",
+                Assert.Throws<ConfigurationException>(() => SettingsBinder.Bind(file, None, [])).Message);
+            Environment.SetEnvironmentVariable("SYNTHEX_BURST", "lots");
+            // A bad value in a lower layer is reported even when a higher layer sets the key too.
+            Assert.Equal("burst: 'lots' (from SYNTHEX_BURST) is not an integer; allowed 1..512",
+                Assert.Throws<ConfigurationException>(() => SettingsBinder.Bind(null, new Dictionary<string, string> { ["burst"] = "8" }, [])).Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SYNTHEX_BURST", null);
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void The_options_validator_reports_every_problem_with_its_key()
+    {
+        Assert.True(RunSettingsValidator.Instance.Validate(null, new RunSettings()).Succeeded);
+
+        var bad = new RunSettings { App = "router", Burst = 0, Listen = "9000", Buffers = 1000 };
+        var result = RunSettingsValidator.Instance.Validate(null, bad);
+        Assert.True(result.Failed);
+        var failure = Assert.IsType<RunSettingsValidator.Failure>(result);
+        Assert.Equal(["app", "burst", "buffers", "listen"], failure.Problems.Select(p => p.Key));
+        Assert.Contains("burst: 0 is out of range; allowed 1..512", result.Failures!);
+        Assert.Equal("app", Assert.Throws<ConfigurationException>(bad.Validate).Key); // Validate throws the first
+    }
+
+    [Fact]
     public void Unknown_keys_and_broken_json_in_the_file_are_errors()
     {
         var typo = Write("""{ "bursts": 64 }""");

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
 using Synthex.Dpdk.Fallback;
+using Synthex.Dpdk.Tests.Support;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Packets;
-using Synthex.Dpdk.Tests.Support;
 
 namespace Synthex.Dpdk.Tests.Fallback;
 
@@ -30,7 +30,7 @@ public class OsServerTests
             for (int i = 0; i < 100; i++)
             {
                 client.Send(Encoding.ASCII.GetBytes($"hello {i}"));
-                Assert.Equal($"HELLO {i}", Encoding.ASCII.GetString(client.Receive() ?? throw new Xunit.Sdk.XunitException($"no reply {i}")));
+                Assert.Equal($"HELLO {i}", Encoding.ASCII.GetString(client.Receive()));
             }
             server.Stop();
             var c = server.Counters[0];
@@ -48,7 +48,7 @@ public class OsServerTests
         using var server = OsServer.Start(kind, Options(IPAddress.IPv6Any), new UpperEcho());
         using var client = new UdpTestClient(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
         client.Send("v4 via [::]"u8);
-        Assert.Equal("V4 VIA [::]", Encoding.ASCII.GetString(client.Receive()!));
+        Assert.Equal("V4 VIA [::]", Encoding.ASCII.GetString(client.Receive()));
     }
 
     [Theory, MemberData(nameof(Kinds))]
@@ -60,14 +60,14 @@ public class OsServerTests
         using var client = new UdpTestClient(server.LocalEndPoint, timeoutMs: 300);
 
         client.Send(new byte[room]);            // exactly fits: answered
-        Assert.Equal(room, client.Receive()!.Length);
+        Assert.Equal(room, client.Receive().Length);
         client.Send(new byte[room + 1]);        // one byte too many: truncated, dropped
         client.Send(new byte[9000]);            // jumbo: truncated, dropped
         client.Send([]);                        // zero-length: dropped
         client.Send("Drop me"u8);               // the app's own drop reason
-        Assert.Null(client.Receive());
+        Assert.Null(client.TryReceive());
         client.Send("x"u8);                     // still serving
-        Assert.Equal("x", Encoding.ASCII.GetString(client.Receive()!));
+        Assert.Equal("x", Encoding.ASCII.GetString(client.Receive()));
 
         server.Stop();
         var c = server.Counters[0];
@@ -103,7 +103,7 @@ public class OsServerTests
             // drop count (SO_RXQ_OVFL) for the burst.
             client.Socket.ReceiveTimeout = 2000;
             client.Send("after"u8);
-            Assert.Equal("after", Encoding.ASCII.GetString(client.Receive()!));
+            Assert.Equal("after", Encoding.ASCII.GetString(client.Receive()));
             replies++;
 
             server.Stop();
@@ -132,7 +132,7 @@ public class OsServerTests
             foreach (var client in clients)
             {
                 client.Send("ab"u8);
-                Assert.Equal("AB", Encoding.ASCII.GetString(client.Receive()!));
+                Assert.Equal("AB", Encoding.ASCII.GetString(client.Receive()));
             }
         }
         finally
@@ -178,7 +178,7 @@ public class OsServerTests
         for (int i = 0; i < 500; i++)
         {
             client.Send("zc"u8);
-            Assert.Equal("ZC", Encoding.ASCII.GetString(client.Receive() ?? throw new Xunit.Sdk.XunitException($"no reply {i}")));
+            Assert.Equal("ZC", Encoding.ASCII.GetString(client.Receive()));
         }
         server.Stop();
         var c = server.Counters[0];

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Synthex.Dpdk.Apps;
 using Synthex.Dpdk.Fallback;
+using Synthex.Dpdk.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Synthex.Dpdk.Tests.Fallback;

@@ -11,9 +11,6 @@ namespace Synthex.Dpdk.Runtime.Dpdk;
 /// </summary>
 internal static unsafe class DpdkError
 {
-    // errno values DPDK returns (negated) that deserve a specific hint.
-    private const int EPERM = 1, ENOENT = 2, EIO = 5, ENOMEM = 12, EACCES = 13, EBUSY = 16, ENODEV = 19, EINVAL = 22, ENOSPC = 28, ENOTSUP = 95, EALREADY = 114;
-
     /// <summary><c>rte_strerror(code)</c>, code positive or negative.</summary>
     public static string StrError(int code) => Marshal.PtrToStringUTF8((nint)Eal.rte_strerror(Math.Abs(code))) ?? $"error {code}";
 
@@ -28,22 +25,23 @@ internal static unsafe class DpdkError
         => throw new EnvironmentException($"{(port is null ? "" : $"port {port}: ")}{call} failed: {StrError(code)} ({Math.Abs(code)}){Hint(Math.Abs(code), call)}");
 
     /// <summary>What to try for a failed call.</summary>
+    // The errno values DPDK returns (negated) that deserve a specific hint.
     public static string Hint(int errno, string call) => (errno, call) switch
     {
-        (ENOMEM or ENOSPC, _) => "; no free hugepages (or too few): run ./hugepages-setup.sh, or add --no-huge to the EAL arguments for a test run",
-        (EACCES, _) => "; permission denied: run as root (hugepages and device access need it), or --no-huge for virtual devices",
-        (EPERM, "rte_eth_dev_start") => "; the device refused to start: for memif or vhost-user, is the peer there and the socket path right? For a NIC, run as root and check its binding (dpdk-devbind.py --status)",
-        (EPERM, _) => "; operation not permitted: run as root (hugepages and device access need it)",
-        (EALREADY, "rte_eal_init") => "; EAL is already initialised in this process",
-        (EINVAL, "rte_eal_init") => "; check the EAL arguments after -- (e.g. -l 0,1 --vdev net_null0)",
-        (ENODEV or ENOENT, "rte_eal_init") => "; a device or driver named in the EAL arguments was not found: check --vdev/-a names (dpdk-devbind.py --status)",
-        (EBUSY, _) => "; the device is in use: another DPDK process may hold it (give each a distinct --file-prefix)",
-        (ENOTSUP, _) => "; the driver does not support this: try fewer queues or the defaults",
-        (EIO, _) => "; the device reported an I/O error: check the NIC and its binding (dpdk-devbind.py --status)",
-        (EINVAL, _) => "; the driver rejected the value: try the defaults (--rx-queues 1, --rx-descriptors 1024)",
+        (Errno.ENOMEM or Errno.ENOSPC, _) => "; no free hugepages (or too few): run ./hugepages-setup.sh, or add --no-huge to the EAL arguments for a test run",
+        (Errno.EACCES, _) => "; permission denied: run as root (hugepages and device access need it), or --no-huge for virtual devices",
+        (Errno.EPERM, "rte_eth_dev_start") => "; the device refused to start: for memif or vhost-user, is the peer there and the socket path right? For a NIC, run as root and check its binding (dpdk-devbind.py --status)",
+        (Errno.EPERM, _) => "; operation not permitted: run as root (hugepages and device access need it)",
+        (Errno.EALREADY, "rte_eal_init") => "; EAL is already initialised in this process",
+        (Errno.EINVAL, "rte_eal_init") => "; check the EAL arguments after -- (e.g. -l 0,1 --vdev net_null0)",
+        (Errno.ENODEV or Errno.ENOENT, "rte_eal_init") => "; a device or driver named in the EAL arguments was not found: check --vdev/-a names (dpdk-devbind.py --status)",
+        (Errno.EBUSY, _) => "; the device is in use: another DPDK process may hold it (give each a distinct --file-prefix)",
+        (Errno.ENOTSUP, _) => "; the driver does not support this: try fewer queues or the defaults",
+        (Errno.EIO, _) => "; the device reported an I/O error: check the NIC and its binding (dpdk-devbind.py --status)",
+        (Errno.EINVAL, _) => "; the driver rejected the value: try the defaults (--rx-queues 1, --rx-descriptors 1024)",
         _ => "",
     };
 
     /// <summary>The thread's rte_errno.</summary>
-    public static int Errno => Shim.sx_errno();
+    public static int RteErrno => Shim.sx_errno();
 }

@@ -132,7 +132,7 @@ internal sealed unsafe class DpdkPort : IDisposable
         {
             int rc = Ethdev.rte_eth_promiscuous_enable(Id);
             // Virtual devices without a MAC filter answer -ENOTSUP: nothing to enable, not an error.
-            if (rc < 0 && rc != -95) DpdkError.Throw(rc, "rte_eth_promiscuous_enable", Label);
+            if (rc < 0 && rc != -Errno.ENOTSUP) DpdkError.Throw(rc, "rte_eth_promiscuous_enable", Label);
         }
     }
 

@@ -59,7 +59,7 @@ internal sealed unsafe class EalSession : IDisposable
         int rc = Eal.rte_eal_init(args.Count + 1, table);
         if (rc < 0)
         {
-            int errno = DpdkError.Errno;
+            int errno = DpdkError.RteErrno;
             throw new EnvironmentException(
                 $"rte_eal_init failed: {DpdkError.StrError(errno)} ({errno}){DpdkError.Hint(errno, "rte_eal_init")}. " +
                 $"EAL arguments: {string.Join(' ', args)}");

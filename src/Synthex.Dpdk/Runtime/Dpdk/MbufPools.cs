@@ -65,10 +65,10 @@ internal sealed unsafe class MbufPools : IDisposable
             var pool = Mbuf.rte_pktmbuf_pool_create((sbyte*)name, size, CacheSize, 0, dataRoom, socket);
             if (pool is null)
             {
-                int errno = DpdkError.Errno;
+                int errno = DpdkError.RteErrno;
                 throw new EnvironmentException(
                     $"rte_pktmbuf_pool_create({size} mbufs on socket {socket}) failed: {DpdkError.StrError(errno)} ({errno})" +
-                    (errno == 12 ? $"; no free hugepages for {size} x {dataRoom} bytes: run ./hugepages-setup.sh, or add --no-huge to the EAL arguments" : DpdkError.Hint(errno, "rte_pktmbuf_pool_create")));
+                    (errno == Errno.ENOMEM ? $"; no free hugepages for {size} x {dataRoom} bytes: run ./hugepages-setup.sh, or add --no-huge to the EAL arguments" : DpdkError.Hint(errno, "rte_pktmbuf_pool_create")));
             }
             _bySocket[poolName] = (nint)pool;
             return pool;

@@ -1,15 +1,23 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Synthex.Dpdk.Tests.Fallback;
+namespace Synthex.Dpdk.Tests.Support;
 
-/// <summary>A connected UDP client for loopback tests, with a receive timeout so a lost reply fails the test instead of hanging it.</summary>
+/// <summary>
+/// A connected UDP client for loopback tests, with a receive timeout so a lost reply fails the
+/// test instead of hanging it. One client for the unit tests (an OsServer in the test process)
+/// and the integration tests (synthex as a child process), which link this file.
+/// </summary>
 internal sealed class UdpTestClient : IDisposable
 {
+    private readonly IPEndPoint _server;
+
     public Socket Socket { get; }
 
-    public UdpTestClient(IPEndPoint server, int timeoutMs = 2000)
+    /// <param name="timeoutMs">Generous by default: integration tests share a loaded machine.</param>
+    public UdpTestClient(IPEndPoint server, int timeoutMs = 3000)
     {
+        _server = server;
         Socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
         {
             ReceiveTimeout = timeoutMs,
@@ -20,8 +28,12 @@ internal sealed class UdpTestClient : IDisposable
 
     public void Send(ReadOnlySpan<byte> data) => Socket.Send(data);
 
-    /// <summary>Receives one datagram; null on timeout.</summary>
-    public byte[]? Receive(int max = 65536)
+    /// <summary>Receives one datagram; fails the test when none comes within the timeout.</summary>
+    public byte[] Receive(int max = 65536)
+        => TryReceive(max) ?? throw new Xunit.Sdk.XunitException($"no reply from {_server} within {Socket.ReceiveTimeout} ms");
+
+    /// <summary>Receives one datagram; null on timeout (for tests that expect none).</summary>
+    public byte[]? TryReceive(int max = 65536)
     {
         var buf = new byte[max];
         try
