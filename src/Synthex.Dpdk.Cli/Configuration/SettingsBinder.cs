@@ -27,14 +27,18 @@ internal static class SettingsBinder
 
     public static readonly Key[] Keys =
     [
-        new("app", "NAME", "application: forward (port to port) or reflect (answer the sender)",
+        new("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service)",
             (s, v, src) => s with { App = v }),
         new("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)",
             (s, v, src) => s with { Mode = v }),
         new("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)",
             (s, v, src) => s with { Backend = v }),
-        new("listen", "ADDR:PORT", "UDP address the OS backends bind (default 0.0.0.0:9000)",
+        new("listen", "ADDR:PORT", "UDP service address: bound by the OS backends; on DPDK its port is the service port (default 0.0.0.0:9000)",
             (s, v, src) => s with { Listen = v }),
+        new("address", "ADDR/PREFIX[@PORT],...", "DPDK ports: the appliance's own addresses (ARP, ND, ping answered; UDP to them served), e.g. 10.0.0.1/24,fd00::1/64; none: UDP for the service port whatever its destination",
+            (s, v, src) => s with { Address = v }),
+        new("mtu", "BYTES", $"DPDK ports: largest IP packet, 68..{RunSettings.MaxMtu} (default 1500; mbufs are sized for it; larger datagrams are oversized drops)",
+            (s, v, src) => s with { Mtu = Int("mtu", v, src, 68, RunSettings.MaxMtu) }),
         new("duration", "SECONDS", "run time; 0 or absent: until SIGINT/SIGTERM",
             (s, v, src) => s with { Duration = Double("duration", v, src, 0, 7 * 24 * 3600) }),
         new("burst", "N", "packets per rx_burst, 1..512 (default 32)",

@@ -28,6 +28,23 @@ public sealed record RunSettings
     /// <summary>ADDR:PORT the OS backends bind to.</summary>
     public string Listen { get; init; } = "0.0.0.0:9000";
 
+    /// <summary>
+    /// The appliance's own addresses on DPDK ports, comma-separated <c>ADDR/PREFIX[@PORT]</c>
+    /// (<c>"10.0.0.1/24,fd00::1/64"</c>): the endpoint answers ARP, neighbour solicitations and
+    /// echo for them and takes the service's UDP addressed to them. Null: no address; UDP for
+    /// the service port is taken whatever its destination, and nothing else is answered.
+    /// </summary>
+    public string? Address { get; init; }
+
+    /// <summary>Largest IP packet on DPDK ports, 68..9000 bytes (default 1500); the mbufs are sized for it.</summary>
+    public int Mtu { get; init; } = DefaultMtu;
+
+    public const int DefaultMtu = 1500;
+    public const int MaxMtu = 9000;
+
+    /// <summary>The service's UDP port: the port of <see cref="Listen"/>, on every backend.</summary>
+    public ushort ServicePort => TryParseListen(Listen, out _, out int port) ? (ushort)port : (ushort)0;
+
     /// <summary>Seconds to run; 0: until SIGINT/SIGTERM.</summary>
     public double Duration { get; init; }
 
@@ -86,7 +103,7 @@ public sealed record RunSettings
     public int BufferSize { get; init; } = 2048;
 
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];
@@ -120,6 +137,8 @@ public sealed record RunSettings
             throw new ConfigurationException("port-map", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
         if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
         if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
+        Range("mtu", Mtu, 68, MaxMtu);
+        _ = Endpoint.OwnedAddress.ParseList(Address);
         if (Ports is not null && ParsePorts(Ports).Count == 0)
             throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
     }
