@@ -27,7 +27,7 @@ internal static class SettingsBinder
 
     public static readonly Key[] Keys =
     [
-        new("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service)",
+        new("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), consensus (experts' vectors aggregated per chunk)",
             (s, v, src) => s with { App = v }),
         new("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)",
             (s, v, src) => s with { Mode = v }),
@@ -39,6 +39,16 @@ internal static class SettingsBinder
             (s, v, src) => s with { Address = v }),
         new("mtu", "BYTES", $"DPDK ports: largest IP packet, 68..{RunSettings.MaxMtu} (default 1500; mbufs are sized for it; larger datagrams are oversized drops)",
             (s, v, src) => s with { Mtu = Int("mtu", v, src, 68, RunSettings.MaxMtu) }),
+        new("max-jobs", "N", "consensus: (job, session) pairs tracked at once, 1..1024 (default 4)",
+            (s, v, src) => s with { MaxJobs = Int("max-jobs", v, src, 1, 1024) }),
+        new("max-rounds-per-job", "N", "consensus: admission window, rounds of one job open at once, 1..64 (default 8); above it BUSY",
+            (s, v, src) => s with { MaxRoundsPerJob = Int("max-rounds-per-job", v, src, 1, 64) }),
+        new("max-length", "ELEMENTS", "consensus: longest vector, 1..16777216 (default 65536; memory = (max-jobs x max-rounds-per-job + completed-cache) x 4 bytes each)",
+            (s, v, src) => s with { MaxLength = Int("max-length", v, src, 1, 1 << 24) }),
+        new("completed-cache", "ROUNDS", "consensus: finished rounds kept to answer retransmissions, 0..65536 (default 16); older ones are STALE",
+            (s, v, src) => s with { CompletedCache = Int("completed-cache", v, src, 0, 65536) }),
+        new("round-timeout", "MS", "consensus: a round's open chunks close PARTIAL this long after it opened, 1..65535 (default 1000)",
+            (s, v, src) => s with { RoundTimeout = Int("round-timeout", v, src, 1, 65535) }),
         new("duration", "SECONDS", "run time; 0 or absent: until SIGINT/SIGTERM",
             (s, v, src) => s with { Duration = Double("duration", v, src, 0, 7 * 24 * 3600) }),
         new("burst", "N", "packets per rx_burst, 1..512 (default 32)",

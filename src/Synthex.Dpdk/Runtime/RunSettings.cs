@@ -102,8 +102,26 @@ public sealed record RunSettings
     /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
 
+    /// <summary>consensus: (job, session) pairs tracked at once, 1..1024.</summary>
+    public int MaxJobs { get; init; } = 4;
+
+    /// <summary>consensus: the admission window, rounds of one job open at once, 1..64.</summary>
+    public int MaxRoundsPerJob { get; init; } = 8;
+
+    /// <summary>consensus: elements of a round's vector at most, 1..2^24.</summary>
+    public int MaxLength { get; init; } = 65536;
+
+    /// <summary>consensus: finished rounds kept for retransmissions beyond the open ones, 0..65536.</summary>
+    public int CompletedCache { get; init; } = 16;
+
+    /// <summary>consensus: ms after a round opens its open chunks close PARTIAL, 1..65535 (a request may ask for less).</summary>
+    public int RoundTimeout { get; init; } = 1000;
+
+    /// <summary>The consensus collector's bounds from the keys above.</summary>
+    public Apps.Consensus.ConsensusLimits ConsensusLimits => new(MaxJobs, MaxRoundsPerJob, MaxLength, CompletedCache, RoundTimeout);
+
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];
@@ -124,6 +142,8 @@ public sealed record RunSettings
         Range("rx-descriptors", RxDescriptors, 64, 4096);
         Range("tx-descriptors", TxDescriptors, 64, 4096);
         Range("workers", Workers, 0, 256);
+        if (Workers > app.MaxWorkers)
+            throw new ConfigurationException("workers", $"app '{app.Name}' runs on at most {app.MaxWorkers} worker(s) (a chunk's contributions must meet in one collector); give --workers {app.MaxWorkers} or 0");
         Range("buffers", Buffers, 64, 32768);
         if (!int.IsPow2(Buffers))
             throw new ConfigurationException("buffers", $"{Buffers} is not a power of two (the io_uring buffer ring needs one), e.g. 1024, 2048, 4096");
@@ -138,6 +158,7 @@ public sealed record RunSettings
         if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
         if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
         Range("mtu", Mtu, 68, MaxMtu);
+        ConsensusLimits.Validate();
         _ = Endpoint.OwnedAddress.ParseList(Address);
         if (Ports is not null && ParsePorts(Ports).Count == 0)
             throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");

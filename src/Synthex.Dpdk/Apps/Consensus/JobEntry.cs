@@ -14,8 +14,9 @@ namespace Synthex.Dpdk.Apps.Consensus;
 /// always moves: rounds are admitted in id order, and two experts racing through windows cannot
 /// wedge the table.</para>
 /// <para>This is SwitchML's self-clocking in round ids rather than slot indices: a client that
-/// keeps at most W rounds outstanding (sends round r + W only after round r has its answer) is
-/// never refused BUSY and never has a round passed over.</para>
+/// sends round r only once it has the answers of every round up to r − W (a sliding window of W
+/// ids, as TCP's) is never refused BUSY and never has a round passed over. A new entry's window
+/// ends at the first round it sees, so the session's earlier rounds still in flight are admitted.</para>
 /// </remarks>
 internal sealed class JobEntry
 {
@@ -39,7 +40,9 @@ internal sealed class JobEntry
         InUse = true;
         Job = job;
         Session = session;
-        Mark = round;
+        // The window ends at the first round seen, not starts there: the session's earlier
+        // rounds may still be in flight (their first datagrams lost or overtaken).
+        Mark = round >= (ulong)(SlotByPosition.Length - 1) ? round - (ulong)(SlotByPosition.Length - 1) : 0;
         FinishedBits = 0;
         Open = 0;
         Array.Fill(SlotByPosition, -1);
