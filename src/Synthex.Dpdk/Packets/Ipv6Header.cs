@@ -63,6 +63,8 @@ public readonly ref struct Ipv6Header
     public byte NextHeader => _b[6];
     public byte HopLimit { get => _b[7]; set => _b[7] = value; }
     public Span<byte> Source => _b.Slice(8, 16);
+    public UInt128 SourceAddress => BinaryPrimitives.ReadUInt128BigEndian(_b[8..]);
+    public UInt128 DestinationAddress => BinaryPrimitives.ReadUInt128BigEndian(_b[24..]);
     public Span<byte> Destination => _b.Slice(24, 16);
 
     /// <summary>Swaps source and destination (the L4 pseudo-header sum is unchanged: addition commutes).</summary>
@@ -82,8 +84,15 @@ public readonly ref struct Ipv6Header
     /// <see cref="MaxExtensionHeaders"/>; <paramref name="protocol"/> is then meaningless.
     /// A non-first fragment yields <see cref="IpProtocol.Fragment"/> (no L4 header here).
     /// </summary>
-    public bool TryFindUpperLayer(out byte protocol, out int offset)
+    public bool TryFindUpperLayer(out byte protocol, out int offset) => TryFindUpperLayer(out protocol, out offset, out _);
+
+    /// <summary>
+    /// As <see cref="TryFindUpperLayer(out byte, out int)"/>, and says whether a fragment header
+    /// was on the way (a first fragment too, whose L4 header is here but whose payload is not whole).
+    /// </summary>
+    public bool TryFindUpperLayer(out byte protocol, out int offset, out bool fragment)
     {
+        fragment = false;
         protocol = NextHeader;
         offset = Length;
         for (int i = 0; i <= MaxExtensionHeaders; i++)
@@ -97,6 +106,7 @@ public readonly ref struct Ipv6Header
                     if (offset > _b.Length) return false;
                     break;
                 case IpProtocol.Fragment:
+                    fragment = true;
                     if (offset + 8 > _b.Length) return false;
                     if ((BinaryPrimitives.ReadUInt16BigEndian(_b[(offset + 2)..]) & 0xFFF8) != 0)
                         return true; // later fragment: report Fragment as the protocol
