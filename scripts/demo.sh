@@ -5,7 +5,7 @@
 #      idempotent, so a second run goes straight to 2);
 #   2. writes a capture of real traffic (UDP and TCP over IPv4 and IPv6, 14..1400-byte payloads;
 #      text2pcap from tshark's wireshark-common computes the checksums);
-#   3. replays it forever through `reflect` on DPDK's net_pcap device for DEMO_SECONDS (5):
+#   3. replays it forever through `frame-reflect` on DPDK's net_pcap device for DEMO_SECONDS (5):
 #      a live line every second, then the summary in which every packet is accounted for;
 #   4. runs the capture once more, writing the replies, and lets tshark, an independent reader,
 #      show them with their checksums verified.
@@ -47,14 +47,14 @@ free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null 
 if ((free >= 128)); then memory=(--in-memory); else memory=(--no-huge -m 256 --no-shconf); fi
 eal=(-l 0,1 --no-pci "${memory[@]}" --log-level=lib.eal:error)
 
-say "reflect: replaying the capture forever on net_pcap for ${seconds}s (live line every second)"
-echo "\$ synthex run --app reflect --duration $seconds --stats-json $work/report.json -- ${eal[*]} --vdev net_pcap0,rx_pcap=traffic.pcap,tx_pcap=/dev/null,infinite_rx=1"
-"$synthex" run --app reflect --duration "$seconds" --stats-interval 1 --stats-json "$work/report.json" -- \
+say "frame-reflect: replaying the capture forever on net_pcap for ${seconds}s (live line every second)"
+echo "\$ synthex run --app frame-reflect --duration $seconds --stats-json $work/report.json -- ${eal[*]} --vdev net_pcap0,rx_pcap=traffic.pcap,tx_pcap=/dev/null,infinite_rx=1"
+"$synthex" run --app frame-reflect --duration "$seconds" --stats-interval 1 --stats-json "$work/report.json" -- \
     "${eal[@]}" --vdev "net_pcap0,rx_pcap=$work/traffic.pcap,tx_pcap=/dev/null,infinite_rx=1"
 echo "report: $(tr -d ' \n' <"$work/report.json" | grep -o '"totals":{[^}]*}')"
 
-say "reflect: the capture once, replies written to replies.pcap, checked by tshark"
-"$synthex" run --app reflect --duration 1 --stats-interval 0 -- \
+say "frame-reflect: the capture once, replies written to replies.pcap, checked by tshark"
+"$synthex" run --app frame-reflect --duration 1 --stats-interval 0 -- \
     "${eal[@]}" --vdev "net_pcap0,rx_pcap=$work/traffic.pcap,tx_pcap=$work/replies.pcap" 2>/dev/null | tail -n 1
 tshark -n -r "$work/replies.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
     -T fields -E separator='|' -e frame.len -e _ws.col.Source -e _ws.col.Destination -e _ws.col.Protocol \

@@ -51,6 +51,9 @@ public static unsafe partial class Ethdev
     public static partial int rte_eth_dev_set_link_up([NativeTypeName("uint16_t")] ushort port_id);
 
     [LibraryImport(Libraries.Ethdev)]
+    public static partial int rte_eth_dev_set_mc_addr_list([NativeTypeName("uint16_t")] ushort port_id, [NativeTypeName("struct rte_ether_addr *")] rte_ether_addr* mc_addr_set, [NativeTypeName("uint32_t")] uint nb_mc_addr);
+
+    [LibraryImport(Libraries.Ethdev)]
     public static partial int rte_eth_dev_set_mtu([NativeTypeName("uint16_t")] ushort port_id, [NativeTypeName("uint16_t")] ushort mtu);
 
     [LibraryImport(Libraries.Ethdev)]

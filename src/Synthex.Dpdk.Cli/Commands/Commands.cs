@@ -10,17 +10,21 @@ internal static class Commands
     public const string RunExamples = """
         Run an app over DPDK ports (everything after -- goes to rte_eal_init unchanged) or over
         the kernel's UDP stack. Stops after --duration or on Ctrl-C/SIGTERM, then prints a summary
-        in which every packet is accounted for (rx = tx + dropped).
+        in which every packet is accounted for (rx = replied + absorbed + dropped,
+        tx = replied + originated).
 
         Examples:
           # forward between two null devices for 5 s, one worker lcore, report to a file
           synthex run --app forward --mode io --duration 5 --stats-json out.json -- -l 0,1 --no-huge --no-pci --vdev net_null0 --vdev net_null1
 
           # answer every UDP/TCP packet of a capture, writing the replies to another capture
-          synthex run --app reflect --duration 2 -- -l 0,1 --in-memory --no-pci --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap
+          synthex run --app frame-reflect --duration 2 -- -l 0,1 --in-memory --no-pci --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap
 
           # l2fwd-style MAC rewrite between two NIC ports, 2 RSS queues per port, 2 workers
           synthex run --app forward --mode l2fwd --rx-queues 2 --peer-macs 0=02:00:00:00:00:10,1=02:00:00:00:00:11 -- -l 0-2 -a 0000:03:00.0 -a 0000:03:00.1
+
+          # a UDP endpoint on a tap: answers ARP, ND and ping for its addresses, reflect on UDP port 9000
+          synthex run --app reflect --address 10.0.0.1/24,fd00::1/64 --listen 0.0.0.0:9000 -- -l 0,1 --in-memory --no-pci --vdev net_tap0,iface=sx0
 
           # UDP reflector on io_uring, no root or hugepages needed
           synthex run --app reflect --backend io-uring --listen 0.0.0.0:9000

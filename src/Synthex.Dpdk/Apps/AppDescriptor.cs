@@ -40,7 +40,11 @@ public abstract class AppDescriptor
     /// <summary><see cref="BackendLayers.Frames"/> when it implements <see cref="IFrameApp"/>, <see cref="BackendLayers.Datagrams"/> for <see cref="IDatagramApp"/>.</summary>
     public abstract BackendLayers Layers { get; }
 
-    /// <summary>Makes the L2 app for a run and hands it to <paramref name="consumer"/>. Called once per worker.</summary>
+    /// <summary>
+    /// Makes the L2 app for a run and hands it to <paramref name="consumer"/>. Called once per
+    /// worker. A datagram app has none of its own: the pipeline puts it behind the endpoint
+    /// stage (<c>FrameApps.Create</c>).
+    /// </summary>
     /// <exception cref="ConfigurationException">The settings do not fit the ports (e.g. odd port count for paired topology).</exception>
     public virtual TResult CreateFrameApp<TResult>(FrameAppContext context, IFrameAppConsumer<TResult> consumer)
         => throw new ConfigurationException("app", $"app '{Name}' does not handle L2 frames");

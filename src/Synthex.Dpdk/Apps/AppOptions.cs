@@ -8,4 +8,8 @@ namespace Synthex.Dpdk.Apps;
 /// <param name="Topology">Port topology for <c>forward</c>.</param>
 /// <param name="PortMap">Explicit map for <see cref="PortTopology.Map"/>: <c>"0:1,1:0"</c> (see <see cref="Apps.PortMap.Parse"/>).</param>
 /// <param name="PeerMacs">l2fwd destination MACs by output port (see <see cref="MacTable.ParsePeers"/>).</param>
-public sealed record AppOptions(string? Mode = null, PortTopology Topology = PortTopology.Auto, string? PortMap = null, string? PeerMacs = null);
+/// <param name="Address">The endpoint's own addresses, <c>ADDR/PREFIX[@PORT],...</c> (parsed by the endpoint); null: none.</param>
+/// <param name="ServicePort">The service's UDP port (the port of <c>--listen</c>): what the endpoint hands to a datagram app.</param>
+/// <param name="Mtu">Largest IP packet the endpoint receives or sends on DPDK ports.</param>
+public sealed record AppOptions(string? Mode = null, PortTopology Topology = PortTopology.Auto, string? PortMap = null, string? PeerMacs = null,
+                                string? Address = null, ushort ServicePort = 9000, int Mtu = 1500);

@@ -2,8 +2,12 @@ using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Apps;
 
-/// <summary>Where a frame came from. Filled by the backend, read by apps.</summary>
-public readonly record struct FrameMeta(ushort Port, ushort Queue, uint RssHash)
+/// <summary>
+/// Where a frame came from, filled by the worker: the input port and queue, and, for apps that
+/// ask (<see cref="IFrameApp.UsesTailroom"/>), how many bytes of the frame's buffer follow it
+/// (a reply may grow into them).
+/// </summary>
+public readonly record struct FrameMeta(ushort Port, ushort Queue, uint RssHash, int Tailroom = 0)
 {
     /// <summary>
     /// Port ids are below this: DPDK's RTE_MAX_ETHPORTS in Debian's 22.11 build (asserted at
@@ -46,20 +50,22 @@ public interface IFrameApp
     /// least <see cref="HeadRewriteLength"/> bytes follow. Never called while that is 0.
     /// </summary>
     static virtual void RewriteHead(ref byte frame) { }
-}
 
-/// <summary>
-/// An L4 (UDP) application: sees one datagram's payload in place (in a provided buffer on the
-/// io_uring path) and may rewrite it; a <see cref="FateKind.Reply"/> sends the (rewritten)
-/// payload back to the datagram's sender. Same rules as <see cref="IFrameApp"/>.
-/// </summary>
-public interface IDatagramApp
-{
     /// <summary>
-    /// Decides the fate of one datagram. <paramref name="length"/> is the payload length on
-    /// entry and the reply length on exit (at most <c>payload.Length</c>, the buffer capacity).
+    /// Whether the app needs <see cref="FrameMeta.Tailroom"/> (its replies may be longer than
+    /// the frame: <see cref="Fate.ReplyOf"/>). Static, folded per app by the JIT.
     /// </summary>
-    Fate Process(Span<byte> payload, ref int length);
+    static virtual bool UsesTailroom => false;
+
+    /// <summary>Whether the app originates packets (<see cref="Originate{TIo}"/>); folded per app.</summary>
+    static virtual bool Originates => false;
+
+    /// <summary>
+    /// Builds up to <paramref name="max"/> packets the app originates, from the service pool
+    /// of <paramref name="pool"/> (<see cref="IFramePool.Alloc"/>), each with its output port in
+    /// <paramref name="ports"/>; returns how many. Called once per poll, only when <see cref="Originates"/>.
+    /// </summary>
+    unsafe int Originate<TPool>(ref TPool pool, nint* packets, ushort* ports, int max) where TPool : struct, IFramePool => 0;
 }
 
 /// <summary>

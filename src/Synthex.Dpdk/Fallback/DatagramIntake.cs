@@ -9,7 +9,8 @@ namespace Synthex.Dpdk.Fallback;
 /// What both OS workers do with one received datagram, written once: count the datagrams the
 /// kernel dropped at the socket before it (<c>SO_RXQ_OVFL</c>, as <c>no_buffer</c>), count it
 /// received, drop truncated and empty ones under their reasons, run the app over the payload in
-/// place, and count whatever the app did not answer. The worker only moves buffers.
+/// place (with the sender's endpoint read from the sockaddr the kernel wrote), and count
+/// whatever the app absorbed or did not answer. The worker only moves buffers.
 /// </summary>
 /// <remarks>
 /// A mutable struct held in a field of the generic worker: the app is a struct inside it, so
@@ -20,17 +21,29 @@ internal unsafe struct DatagramIntake<TApp>(TApp app, WorkerCounters counters, i
 {
     private TApp _app = app;
     private uint _kernelDrops; // the last SO_RXQ_OVFL value seen (the kernel's wrapping u32)
+    private UdpEndpoint _local;
+
+    /// <summary>The address the socket is bound to: every datagram's <see cref="DatagramPeer.Local"/>. Set before the loop.</summary>
+    public void BindLocal(UdpEndpoint local) => _local = local;
+
+    /// <summary>How many datagrams the app has originated and not yet handed over (<see cref="IDatagramApp.PendingOriginations"/>).</summary>
+    public readonly int PendingOriginations => _app.PendingOriginations;
+
+    /// <summary>The app's next originated datagram (<see cref="IDatagramApp.Originate"/>): its length, -1 when none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Originate(Span<byte> payload, out DatagramPeer to) => _app.Originate(payload, out to);
 
     /// <summary>Bytes of payload a buffer holds: the most a reply may be.</summary>
     public readonly int PayloadRoom => payloadRoom;
 
     /// <summary>
     /// Accounts for one datagram of <paramref name="length"/> payload bytes at
-    /// <paramref name="payload"/>; returns the reply's length to send from the same buffer, or -1
-    /// when it was dropped (already counted: the caller only releases the buffer).
+    /// <paramref name="payload"/> from the sender in the sockaddr at <paramref name="name"/>;
+    /// returns the reply's length to send from the same buffer, or -1 when it was dropped or
+    /// absorbed (already counted: the caller only releases the buffer, at once).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Receive(byte* control, nuint controlLen, bool truncated, byte* payload, int length)
+    public int Receive(byte* control, nuint controlLen, byte* name, uint nameLen, bool truncated, byte* payload, int length)
     {
         if (ReceiveLayout.TryReadKernelDrops(control, controlLen, out uint drops) && drops != _kernelDrops)
         {
@@ -43,14 +56,19 @@ internal unsafe struct DatagramIntake<TApp>(TApp app, WorkerCounters counters, i
         if (truncated) { counters.Drop(DropReason.TruncatedDatagram); return -1; }
         if (length == 0) { counters.Drop(DropReason.EmptyDatagram); return -1; }
 
-        Fate fate = _app.Process(new Span<byte>(payload, payloadRoom), ref length);
-        if (fate.Kind != FateKind.Reply)
+        var peer = new DatagramPeer(SockAddr.ReadEndpoint(name, nameLen), _local, 0, 0, 0);
+        DatagramVerdict verdict = _app.Process(new Span<byte>(payload, payloadRoom), length, new DatagramMeta(peer, 0));
+        if (!verdict.IsReply)
         {
-            counters.Drop(fate.Kind == FateKind.Drop ? fate.Reason : DropReason.NoRoute);
+            if (verdict.IsAbsorbed) counters.Absorb();
+            else counters.Drop(verdict.Reason);
             return -1;
         }
-        if ((uint)length > (uint)payloadRoom)
-            Environment.FailFast($"app returned a reply of {length} bytes in a {payloadRoom}-byte buffer");
-        return length;
+        if ((uint)verdict.ReplyLength > (uint)payloadRoom)
+        {
+            counters.Drop(DropReason.Oversized);
+            return -1;
+        }
+        return verdict.ReplyLength;
     }
 }

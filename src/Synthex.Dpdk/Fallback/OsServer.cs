@@ -70,6 +70,7 @@ public sealed class OsServer : IDisposable
             workers[i] = kind == OsBackendKind.IoUring
                 ? new IoUringWorker<TApp>(i, fds[i], options, stop, app, support!.SetupFlags)
                 : new SocketWorker<TApp>(i, fds[i], options, stop, app);
+            workers[i].Local = SockAddr.ToEndpoint(bound);
         }
         int started = 0;
         try

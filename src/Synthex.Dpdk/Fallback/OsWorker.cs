@@ -30,6 +30,9 @@ internal abstract class OsWorker : IDisposable
     }
 
     public int Index { get; }
+
+    /// <summary>The address the socket is bound to: every datagram's <see cref="Apps.DatagramPeer.Local"/>.</summary>
+    public Apps.UdpEndpoint Local { get; set; }
     public WorkerCounters Counters { get; }
 
     /// <summary>The worker's socket (owned: closed on dispose).</summary>

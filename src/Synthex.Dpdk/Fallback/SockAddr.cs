@@ -30,6 +30,36 @@ internal static unsafe class SockAddr
         return 28;
     }
 
+    /// <summary>
+    /// The endpoint in a sockaddr the kernel wrote (per datagram: no allocation); an IPv4-mapped
+    /// IPv6 address (a dual-stack socket) is reported as the IPv4 address it maps.
+    /// </summary>
+    public static Apps.UdpEndpoint ReadEndpoint(byte* sa, uint len)
+    {
+        if (len >= 8 && *(ushort*)sa == AF_INET)
+            return Apps.UdpEndpoint.V4(BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(sa + 4, 4)), BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(sa + 2, 2)));
+        if (len >= 24 && *(ushort*)sa == AF_INET6)
+        {
+            UInt128 a = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(sa + 8, 16));
+            ushort port = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(sa + 2, 2));
+            return (a >> 32) == 0xFFFF ? Apps.UdpEndpoint.V4((uint)a, port) : Apps.UdpEndpoint.V6(a, port);
+        }
+        return default;
+    }
+
+    /// <summary>The endpoint of an <see cref="IPEndPoint"/> (setup, not per datagram).</summary>
+    public static Apps.UdpEndpoint ToEndpoint(IPEndPoint ep)
+    {
+        Span<byte> b = stackalloc byte[16];
+        if (ep.AddressFamily == AddressFamily.InterNetwork)
+        {
+            ep.Address.TryWriteBytes(b, out _);
+            return Apps.UdpEndpoint.V4(BinaryPrimitives.ReadUInt32BigEndian(b), (ushort)ep.Port);
+        }
+        ep.Address.TryWriteBytes(b, out _);
+        return Apps.UdpEndpoint.V6(BinaryPrimitives.ReadUInt128BigEndian(b), (ushort)ep.Port);
+    }
+
     /// <summary>Reads a sockaddr of <paramref name="len"/> bytes; null for other families.</summary>
     public static IPEndPoint? Read(byte* sa, uint len)
     {

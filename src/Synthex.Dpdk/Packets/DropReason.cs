@@ -2,7 +2,7 @@ namespace Synthex.Dpdk.Packets;
 
 /// <summary>
 /// Why a packet was dropped. Every drop has one, and every reason has its own counter per lcore,
-/// so "nothing is lost silently" can be checked: <c>rx == tx + Σ drops</c>.
+/// so "nothing is lost silently" can be checked: <c>rx == replied + absorbed + Σ drops</c>.
 /// </summary>
 /// <remarks>
 /// Names are the wire names used in the live line and in <c>--stats-json</c> (snake_case through
@@ -43,6 +43,16 @@ public enum DropReason : byte
     SendFailed,
     /// <summary>Payload the app's protocol rejects (bad magic, lying length field).</summary>
     BadPayload,
+    /// <summary>Endpoint: not addressed to one of the port's addresses (IP, ARP target, ND target), or not answered there (multicast echo).</summary>
+    NotForUs,
+    /// <summary>Endpoint: an IPv4 or IPv6 fragment; the endpoint does not reassemble.</summary>
+    IpFragment,
+    /// <summary>Endpoint: UDP to a port other than the service port (a host would answer port unreachable).</summary>
+    ClosedPort,
+    /// <summary>Endpoint: ICMP/ICMPv6 other than echo request and neighbour solicitation (or one that is malformed).</summary>
+    UnhandledIcmp,
+    /// <summary>A datagram or reply that does not fit: larger than the MTU, or than the buffer it must be written in.</summary>
+    Oversized,
     /// <summary>Number of reasons; sizes counter arrays.</summary>
     Count,
 }
@@ -54,7 +64,8 @@ public static class DropReasons
     [
         "none", "truncated_l2", "bad_ipv4_header", "bad_ipv6_header", "bad_l4_length", "not_ip",
         "unsupported_l4", "runt", "multi_segment", "tx_full", "no_route", "no_buffer",
-        "truncated_datagram", "empty_datagram", "send_failed", "bad_payload",
+        "truncated_datagram", "empty_datagram", "send_failed", "bad_payload", "not_for_us",
+        "ip_fragment", "closed_port", "unhandled_icmp", "oversized",
     ];
 
     /// <summary>The snake_case name used in reports.</summary>

@@ -40,6 +40,8 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     private readonly ulong _drainTicks;
     private readonly nint* _packets;   // rx burst
     private readonly nint* _drops;     // dropped in the current burst
+    private readonly nint* _origin;    // originated by the app in the current poll
+    private readonly ushort* _originPorts;
     private readonly TxBuffer* _tx;    // one per port id
     private readonly ushort[] _txPorts; // the port ids this worker has a TX queue on
     private ulong _lastDrain;
@@ -68,6 +70,8 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         _drainTicks = io.TicksPerSecond / 1_000_000 * DrainMicroseconds;
         _packets = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
         _drops = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
+        _origin = (nint*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(nint)), 64);
+        _originPorts = (ushort*)NativeMemory.AlignedAlloc((nuint)(burst * sizeof(ushort)), 64);
         _tx = (TxBuffer*)NativeMemory.AlignedAlloc((nuint)(FrameMeta.MaxPorts * sizeof(TxBuffer)), 64);
         new Span<byte>(_tx, FrameMeta.MaxPorts * sizeof(TxBuffer)).Clear();
         _txPorts = txQueues.Keys.Select(p => (ushort)p).Order().ToArray();
@@ -117,7 +121,43 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             ProcessBurst(rx[q], n);
             total += n;
         }
+        // Folded per app: only apps that originate packets (services) pay for the question.
+        if (TApp.Originates) Originate();
         return total;
+    }
+
+    /// <summary>
+    /// Sends what the app originated since the last poll: one <c>tx_burst</c> per run of packets
+    /// for the same port. Originated packets were not received, so what TX refuses is counted
+    /// apart from the drops of received packets (<see cref="WorkerCounters.OriginDropped"/>) and
+    /// <c>rx = replied + absorbed + dropped</c>, <c>tx = replied + originated</c> both hold.
+    /// </summary>
+    private void Originate()
+    {
+        int n = _app.Originate(ref _io, _origin, _originPorts, _burst);
+        for (int i = 0; i < n;)
+        {
+            ushort port = _originPorts[i];
+            int j = i + 1;
+            while (j < n && _originPorts[j] == port) j++;
+            nint* packets = _origin + i;
+            int count = j - i;
+            int sent = 0;
+            long bytes = 0;
+            if (port < FrameMeta.MaxPorts && _tx[port].Slots is not null)
+            {
+                for (int k = 0; k < count; k++) bytes += _io.PacketLength(packets[k]);
+                sent = _io.TxBurst(port, _tx[port].Queue, packets, count);
+                for (int k = sent; k < count; k++) bytes -= _io.PacketLength(packets[k]);
+            }
+            if (sent < count)
+            {
+                _io.Free(packets + sent, count - sent);
+                _counters.OriginDrop(count - sent);
+            }
+            _counters.Originated(sent, bytes);
+            i = j;
+        }
     }
 
     private void ProcessBurst(RxQueueRef from, int n)
@@ -138,7 +178,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         nint* packets = _packets;
         var meta = new FrameMeta(from.Port, from.Queue, 0);
         long rxBytes = 0;
-        int dropped = 0;
+        int dropped = 0, absorbed = 0;
 
         for (int i = start; i < n && i < start + PrefetchAhead; i++) _io.Prefetch(packets[i]);
         // Consecutive packets mostly share a fate (same output port): decode it and find the
@@ -152,13 +192,22 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             nint packet = packets[i];
             Span<byte> frame = _io.Frame(packet, out int length, out bool chained);
             rxBytes += length;
+            if (TApp.UsesTailroom) meta = meta with { Tailroom = _io.Room(packet).Length - frame.Length };
             Fate fate = chained ? Fate.Drop(DropReason.MultiSegment) : _app.Process(frame, in meta);
+            if (TApp.UsesTailroom && fate.Kind == FateKind.Reply && fate.Length != 0)
+            {
+                // A reply of another length (a service's answer): the frame is its first bytes.
+                _io.SetFrame(packet, 0, fate.Length);
+                length = fate.Length;
+                fate = Fate.Reply;
+            }
 
             if (fate != cached)
             {
-                if (fate.Kind == FateKind.Drop)
+                if (fate.Kind >= FateKind.Drop)
                 {
-                    _counters.Drop(fate.Reason);
+                    if (fate.Kind == FateKind.Absorb) absorbed++;
+                    else _counters.Drop(fate.Reason);
                     _drops[dropped++] = packet;
                     continue;
                 }
@@ -178,6 +227,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         }
 
         _counters.Rx(n - start, rxBytes);
+        if (absorbed != 0) _counters.Absorb(absorbed);
         if (dropped != 0) _io.Free(_drops, dropped);
     }
 
@@ -358,5 +408,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         NativeMemory.AlignedFree(_tx);
         NativeMemory.AlignedFree(_packets);
         NativeMemory.AlignedFree(_drops);
+        NativeMemory.AlignedFree(_origin);
+        NativeMemory.AlignedFree(_originPorts);
     }
 }

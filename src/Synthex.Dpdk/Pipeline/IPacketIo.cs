@@ -13,7 +13,7 @@ namespace Synthex.Dpdk.Pipeline;
 /// <see cref="IsPlain"/> and <see cref="PacketLength"/> (a few loads each) is
 /// called once per burst, never per packet.
 /// </remarks>
-public unsafe interface IPacketIo
+public unsafe interface IPacketIo : IFramePool
 {
     /// <summary>The most packets one burst may ask for (<c>--burst</c>'s upper bound); sizes the workers' burst arrays.</summary>
     public const int MaxBurst = 512;
@@ -23,9 +23,6 @@ public unsafe interface IPacketIo
 
     /// <summary>Queues <paramref name="count"/> packets for transmission; returns how many were taken (ownership passes for those).</summary>
     int TxBurst(ushort port, ushort queue, nint* packets, int count);
-
-    /// <summary>Returns packets to their pool.</summary>
-    void Free(nint* packets, int count);
 
     /// <summary>
     /// The packet's first segment in place, its total length, and whether it is chained
@@ -39,6 +36,7 @@ public unsafe interface IPacketIo
     /// byte come with the answer. Per packet: a few loads from the packet's descriptor, no call.
     /// </summary>
     bool IsPlain(nint packet, int minLength, out int packetLength, out byte* data);
+
 
     /// <summary>The packet's total length (all segments); a load or two.</summary>
     int PacketLength(nint packet);

@@ -23,10 +23,13 @@ public sealed record RunSettings
     /// </summary>
     public static readonly IReadOnlyList<RunOption> Options =
     [
-        new TextOption("app", "NAME", "application: forward (port to port) or reflect (answer the sender)", (s, v) => s with { App = v }),
+        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service)", (s, v) => s with { App = v }),
         new TextOption("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)", (s, v) => s with { Mode = v }),
         new TextOption("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)", (s, v) => s with { Backend = v }),
-        new TextOption("listen", "ADDR:PORT", "UDP address the OS backends bind (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),
+        new TextOption("listen", "ADDR:PORT", "UDP service address: bound by the OS backends; on DPDK its port is the service port (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),
+        new TextOption("address", "ADDR/PREFIX[@PORT],...", "DPDK ports: the appliance's own addresses (ARP, ND, ping answered; UDP to them served), e.g. 10.0.0.1/24,fd00::1/64; none: UDP for the service port whatever its destination",
+            (s, v) => s with { Address = v }),
+        new IntOption("mtu", "BYTES", "DPDK ports: largest IP packet (mbufs are sized for it; larger datagrams are oversized drops)", 68, MaxMtu, s => s.Mtu, (s, v) => s with { Mtu = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
         new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
         new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
@@ -59,6 +62,23 @@ public sealed record RunSettings
 
     /// <summary>ADDR:PORT the OS backends bind to.</summary>
     public string Listen { get; init; } = "0.0.0.0:9000";
+
+    /// <summary>
+    /// The appliance's own addresses on DPDK ports, comma-separated <c>ADDR/PREFIX[@PORT]</c>
+    /// (<c>"10.0.0.1/24,fd00::1/64"</c>): the endpoint answers ARP, neighbour solicitations and
+    /// echo for them and takes the service's UDP addressed to them. Null: no address; UDP for
+    /// the service port is taken whatever its destination, and nothing else is answered.
+    /// </summary>
+    public string? Address { get; init; }
+
+    /// <summary>Largest IP packet on DPDK ports, 68..9000 bytes (default 1500); the mbufs are sized for it.</summary>
+    public int Mtu { get; init; } = DefaultMtu;
+
+    public const int DefaultMtu = 1500;
+    public const int MaxMtu = 9000;
+
+    /// <summary>The service's UDP port: the port of <see cref="Listen"/>, on every backend.</summary>
+    public ushort ServicePort => TryParseListen(Listen, out _, out int port) ? (ushort)port : (ushort)0;
 
     /// <summary>Seconds to run; 0: until SIGINT/SIGTERM.</summary>
     public double Duration { get; init; }
@@ -118,7 +138,7 @@ public sealed record RunSettings
     public int BufferSize { get; init; } = 2048;
 
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];
@@ -144,6 +164,7 @@ public sealed record RunSettings
         if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
         if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
         if (StatsJson is not null) CheckStatsJson(StatsJson);
+        _ = Endpoint.OwnedAddress.ParseList(Address);
         if (Ports is not null && ParsePorts(Ports).Count == 0)
             throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
     }

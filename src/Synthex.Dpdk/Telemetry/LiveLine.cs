@@ -54,7 +54,9 @@ public static class LiveLine
         sb.Append(c, $"rx {s.RxPackets} pkts ({Mpps(s.RxPackets, t)} Mpps), tx {s.TxPackets} pkts, dropped {s.Dropped}");
         for (int r = 1; r < s.Drops.Length; r++)
             if (s.Drops[r] != 0) sb.Append(c, $" [{((DropReason)r).Name()} {s.Drops[r]}]");
-        sb.Append(s.RxPackets == s.TxPackets + s.Dropped ? "; every packet accounted for" : "; ACCOUNTING MISMATCH rx != tx + dropped");
+        if (s.Absorbed != 0 || s.Originated != 0 || s.OriginDropped != 0)
+            sb.Append(c, $", {s.Absorbed} absorbed, {s.Originated} originated ({s.OriginDropped} not sent)");
+        sb.Append(s.Accounted ? "; every packet accounted for" : "; ACCOUNTING MISMATCH rx != replied + absorbed + dropped");
         sb.Append(c, $"; gc collections {report.GcCollections}");
         return sb.ToString();
     }

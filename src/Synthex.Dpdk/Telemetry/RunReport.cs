@@ -39,8 +39,8 @@ public sealed class RunReport
     /// <summary>Every packet accounted for, no worker failed, the report written: the run exits 0.</summary>
     public bool Succeeded => Accounted && WorkerFailure is null && StatsJsonFailure is null;
 
-    /// <summary><c>rx_packets == tx_packets + dropped</c>.</summary>
-    public bool Accounted => Final.RxPackets == Final.TxPackets + Final.Dropped;
+    /// <summary><c>rx = replied + absorbed + dropped</c> and <c>tx = replied + originated</c> (<see cref="StatsSnapshot.Accounted"/>).</summary>
+    public bool Accounted => Final.Accounted;
 
     public void WriteJson(string path)
     {
@@ -67,6 +67,10 @@ public sealed class RunReport
         w.WriteNumber("tx_packets", s.TxPackets);
         w.WriteNumber("tx_bytes", s.TxBytes);
         w.WriteNumber("dropped", s.Dropped);
+        w.WriteNumber("replied", s.Replied);
+        w.WriteNumber("absorbed", s.Absorbed);
+        w.WriteNumber("originated", s.Originated);
+        w.WriteNumber("origin_dropped", s.OriginDropped);
         w.WriteStartObject("drops");
         for (int r = 1; r < (int)DropReason.Count; r++) w.WriteNumber(((DropReason)r).Name(), s.Drops[r]);
         w.WriteEndObject();
@@ -107,6 +111,8 @@ public sealed class RunReport
             w.WriteNumber("rx_bytes", l.RxBytes);
             w.WriteNumber("tx_bytes", l.TxBytes);
             w.WriteNumber("dropped", l.Dropped);
+            w.WriteNumber("absorbed", l.Absorbed);
+            w.WriteNumber("originated", l.Originated);
             w.WriteNumber("polls", l.Polls);
             w.WriteNumber("empty_polls", l.EmptyPolls);
             w.WriteStartObject("bursts");

@@ -5,7 +5,8 @@ namespace Synthex.Dpdk.Telemetry;
 /// <summary>One worker's counters at one instant.</summary>
 public sealed record WorkerSnapshot(
     int Id, long RxPackets, long RxBytes, long TxPackets, long TxBytes,
-    long Polls, long EmptyPolls, long Dropped, long[] Drops, long[] Bursts, long AllocatedBytes);
+    long Polls, long EmptyPolls, long Dropped, long[] Drops, long[] Bursts, long AllocatedBytes,
+    long Absorbed = 0, long Originated = 0, long OriginDropped = 0);
 
 /// <summary>
 /// Every worker's counters and every port's stats, read without locks at one instant (each
@@ -24,6 +25,25 @@ public sealed class StatsSnapshot
     public long TxBytes { get; private init; }
     public long Dropped { get; private init; }
 
+    /// <summary>Received packets a service kept in its state (freed, not dropped).</summary>
+    public long Absorbed { get; private init; }
+
+    /// <summary>Packets a service originated that were sent (part of <see cref="TxPackets"/>).</summary>
+    public long Originated { get; private init; }
+
+    /// <summary>Packets a service originated that TX did not take (not received packets: apart from <see cref="Dropped"/>).</summary>
+    public long OriginDropped { get; private init; }
+
+    /// <summary>Received packets answered (replies, forwards): <c>tx - originated</c>.</summary>
+    public long Replied => TxPackets - Originated;
+
+    /// <summary>
+    /// The accounting identity: <c>rx = replied + absorbed + dropped</c> (with
+    /// <c>tx = replied + originated</c> by definition of <see cref="Replied"/>). For frame apps
+    /// absorbed and originated are 0 and it is <c>rx = tx + dropped</c>.
+    /// </summary>
+    public bool Accounted => RxPackets == Replied + Absorbed + Dropped && Replied >= 0;
+
     /// <summary>Drops by <see cref="DropReason"/> (index), summed over workers.</summary>
     public long[] Drops { get; private init; } = [];
 
@@ -32,7 +52,7 @@ public sealed class StatsSnapshot
     {
         var workers = new WorkerSnapshot[counters.Count];
         var drops = new long[(int)DropReason.Count];
-        long rxp = 0, rxb = 0, txp = 0, txb = 0, dropped = 0;
+        long rxp = 0, rxb = 0, txp = 0, txb = 0, dropped = 0, absorbed = 0, originated = 0, originDropped = 0;
         for (int w = 0; w < counters.Count; w++)
         {
             var c = counters[w];
@@ -42,7 +62,10 @@ public sealed class StatsSnapshot
             var b = new long[WorkerCounters.BurstBuckets];
             for (int i = 0; i < b.Length; i++) b[i] = c.BurstsInBucket(i);
             workers[w] = new WorkerSnapshot(c.WorkerId, c.RxPackets, c.RxBytes, c.TxPackets, c.TxBytes,
-                c.Polls, c.EmptyPolls, sum, d, b, c.LoopAllocatedBytes);
+                c.Polls, c.EmptyPolls, sum, d, b, c.LoopAllocatedBytes, c.Absorbed, c.OriginatedPackets, c.OriginDropped);
+            absorbed += c.Absorbed;
+            originated += c.OriginatedPackets;
+            originDropped += c.OriginDropped;
             rxp += workers[w].RxPackets; rxb += workers[w].RxBytes;
             txp += workers[w].TxPackets; txb += workers[w].TxBytes;
             dropped += sum;
@@ -52,6 +75,7 @@ public sealed class StatsSnapshot
             Timestamp = System.Diagnostics.Stopwatch.GetTimestamp(),
             Workers = workers, Ports = ports,
             RxPackets = rxp, RxBytes = rxb, TxPackets = txp, TxBytes = txb, Dropped = dropped, Drops = drops,
+            Absorbed = absorbed, Originated = originated, OriginDropped = originDropped,
         };
     }
 }

@@ -48,6 +48,26 @@ public sealed class WorkerCounters
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Drop(DropReason reason, long packets = 1) => _b.Drops[(int)reason] += packets;
 
+    /// <summary>Received packets a service absorbed (kept in its state; freed, not dropped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Absorb(long packets = 1) => _b.Absorbed += packets;
+
+    /// <summary>Packets a service originated and TX took: counted in tx too.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Originated(long packets, long bytes)
+    {
+        _b.Originated += packets;
+        _b.TxPackets += packets;
+        _b.TxBytes += bytes;
+    }
+
+    /// <summary>
+    /// Packets a service originated that did not leave (TX refused them, or no TX queue on the
+    /// peer's port). Not in <see cref="Dropped"/>, which counts received packets only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OriginDrop(long packets) => _b.OriginDropped += packets;
+
     // ---- reader side: any thread ----------------------------------------------------------------
 
     public long RxPackets => Volatile.Read(ref _b.RxPackets);
@@ -56,6 +76,12 @@ public sealed class WorkerCounters
     public long TxBytes => Volatile.Read(ref _b.TxBytes);
     public long Polls => Volatile.Read(ref _b.Polls);
     public long EmptyPolls => Volatile.Read(ref _b.EmptyPolls);
+    public long Absorbed => Volatile.Read(ref _b.Absorbed);
+    public long OriginatedPackets => Volatile.Read(ref _b.Originated);
+    public long OriginDropped => Volatile.Read(ref _b.OriginDropped);
+
+    /// <summary>Received packets answered in place: <c>tx - originated</c>.</summary>
+    public long Replied => TxPackets - OriginatedPackets;
 
     public long Drops(DropReason reason) => Volatile.Read(ref _b.Drops[(int)reason]);
 
@@ -102,7 +128,7 @@ public sealed class WorkerCounters
     private struct Block
     {
         private CacheLine _padBefore;
-        public long RxPackets, RxBytes, TxPackets, TxBytes, Polls, EmptyPolls;
+        public long RxPackets, RxBytes, TxPackets, TxBytes, Polls, EmptyPolls, Absorbed, Originated, OriginDropped;
         public DropArray Drops;
         public BurstArray Bursts;
         private CacheLine _padAfter;

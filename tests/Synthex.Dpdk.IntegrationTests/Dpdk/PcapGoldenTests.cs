@@ -8,8 +8,8 @@ namespace Synthex.Dpdk.IntegrationTests.Dpdk;
 /// <summary>
 /// Golden tests through the real binary and a real PMD: a generated pcap (varied sizes, VLAN
 /// and QinQ tags, IPv4 with options, IPv6 with extension headers, UDP and TCP, malformed frames)
-/// is replayed by net_pcap through each forward mode and reflect; the output pcap is compared
-/// packet by packet with the expected bytes, reflect's checksums are verified by tshark, and the
+/// is replayed by net_pcap through each forward mode and frame-reflect; the output pcap is compared
+/// packet by packet with the expected bytes, frame-reflect's checksums are verified by tshark, and the
 /// report must account for every input packet.
 /// </summary>
 [Collection(nameof(DpdkCollection))]
@@ -44,7 +44,7 @@ public class PcapGoldenTests
     [InlineData("io")]
     [InlineData("macswap")]
     [InlineData("l2fwd")]
-    [InlineData("reflect")]
+    [InlineData("frame-reflect")]
     public void Every_mode_produces_the_golden_output(string mode)
     {
         var inputs = Inputs();
@@ -52,7 +52,7 @@ public class PcapGoldenTests
         string input = Path.Combine(dir, "in.pcap"), output = Path.Combine(dir, "out.pcap"), report = Path.Combine(dir, "report.json");
         Pcap.Write(input, inputs.Select(c => c.Frame));
 
-        string[] app = mode == "reflect" ? ["--app", "reflect"] : ["--app", "forward", "--mode", mode, "--peer-macs", "0=02:11:22:33:44:55"];
+        string[] app = mode == "frame-reflect" ? ["--app", "frame-reflect"] : ["--app", "forward", "--mode", mode, "--peer-macs", "0=02:11:22:33:44:55"];
         using var run = SynthexRun.Run(["run", .. app, "--duration", "1", "--stats-interval", "0", "--stats-json", report, "--",
             .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", $"net_pcap0,rx_pcap={input},tx_pcap={output}"]);
         Assert.True(run.ExitCode == 0, run.Output);
@@ -65,7 +65,7 @@ public class PcapGoldenTests
         {
             // io never reads frames, so it forwards a chained mbuf whole; the others drop it.
             string? drop = c.Jumbo && mode != "io" ? "multi_segment"
-                : mode == "reflect" ? c.ReflectDrop
+                : mode == "frame-reflect" ? c.ReflectDrop
                 : mode != "io" && c.Runt ? "runt"
                 : null;
             if (drop is not null) { drops[drop] = drops.GetValueOrDefault(drop) + 1; continue; }
@@ -81,7 +81,7 @@ public class PcapGoldenTests
                     peer.CopyTo(frame, 0);
                     portMac!.CopyTo(frame, 6);
                     break;
-                case "reflect":
+                case "frame-reflect":
                     frame = FrameBuilder.Pad(ExpectedReply.For(c.Valid!));
                     break;
             }
@@ -105,7 +105,7 @@ public class PcapGoldenTests
         Assert.Equal(inputs.Count, json.GetProperty("ports")[0].GetProperty("rx_packets").GetInt64());
         Assert.Equal(0, json.GetProperty("gc").GetProperty("collections").GetInt64());
 
-        if (mode == "reflect") AssertChecksumsValidByTshark(output, expected.Count);
+        if (mode == "frame-reflect") AssertChecksumsValidByTshark(output, expected.Count);
         Directory.Delete(dir, recursive: true);
     }
 

@@ -14,9 +14,9 @@ namespace Synthex.Dpdk.IntegrationTests.Dpdk;
 public partial class TestpmdPeerTests
 {
     [Theory]
-    [InlineData("memif", "reflect", null)]
+    [InlineData("memif", "frame-reflect", null)]
     [InlineData("memif", "forward", "macswap")]
-    [InlineData("vhost", "reflect", null)]
+    [InlineData("vhost", "frame-reflect", null)]
     public async Task Testpmd_gets_back_what_synthex_returns(string link, string app, string? mode)
     {
         string prefix = SynthexRun.UniquePrefix();
@@ -70,7 +70,7 @@ public partial class TestpmdPeerTests
         Assert.True(testpmdRx > 0, $"testpmd received nothing\n{text}\n{synthex.Output}");
         // testpmd stops with up to a burst or two still on the wire or in synthex's queues.
         Assert.InRange(testpmdRx, synthexTx - 64, synthexTx);
-        Assert.Equal(totals.GetProperty("rx_packets").GetInt64(), synthexTx); // reflect and macswap answer everything testpmd sends
+        Assert.Equal(totals.GetProperty("rx_packets").GetInt64(), synthexTx); // frame-reflect and macswap answer everything testpmd sends
         File.Delete(report);
         File.Delete(socket);
     }

@@ -4,7 +4,7 @@ namespace Synthex.Dpdk.IntegrationTests.Fallback;
 
 /// <summary>
 /// L2 apps on a kernel interface go through DPDK's own <c>net_af_packet</c> virtual device, not
-/// the OS backends: <c>reflect</c> as an L2 app on one end of a veth pair (in its own
+/// the OS backends: <c>frame-reflect</c> as an L2 app on one end of a veth pair (in its own
 /// namespace, with no IP address, so only the packet socket sees the traffic), a plain UDP
 /// client in a second namespace on the other end.
 /// </summary>
@@ -21,7 +21,7 @@ public partial class L2OnKernelInterfaceTests
         string report = Path.Combine(TempDir(), "report.json");
 
         using var synthex = SynthexProcess.Start(
-            ["run", "--app", "reflect", "--backend", "dpdk", "--stats-interval", "0", "--stats-json", report,
+            ["run", "--app", "frame-reflect", "--backend", "dpdk", "--stats-interval", "0", "--stats-json", report,
              "--", "-l", "0,1", "--no-huge", "--no-pci", "--no-shconf", $"--vdev=net_af_packet0,iface={net.ServerIf}"],
             wrapper: ["ip", "netns", "exec", net.ServerNs]);
         Assert.True(synthex.WaitFor("synthex: running", 30000), synthex.Output);

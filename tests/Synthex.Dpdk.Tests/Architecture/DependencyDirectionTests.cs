@@ -8,7 +8,7 @@ namespace Synthex.Dpdk.Tests.Architecture;
 /// Pins the one direction the namespaces of Synthex.Dpdk depend on each other, read from the
 /// compiled IL (signatures, fields, method bodies, attributes) by NetArchTest (Mono.Cecil):
 /// <code>
-///   CLI ──► Runtime ──► Pipeline ──► Apps ──► Packets ──► Synthex.Dpdk (errors, exit codes)
+///   CLI ──► Runtime ──► Pipeline ──► Endpoint ──► Apps ──► Packets ──► Synthex.Dpdk (errors, exit codes)
 ///   (injects  │ ▲           │                 ▲
 ///   backends) │ └─ Runtime.Dpdk, Fallback      Telemetry (counters, reports)
 /// </code>
@@ -21,15 +21,16 @@ public class DependencyDirectionTests
     private static readonly Assembly Appliance = typeof(RunSettings).Assembly;
 
     private const string Root = "Synthex.Dpdk", Packets = "Synthex.Dpdk.Packets", Apps = "Synthex.Dpdk.Apps",
-        Telemetry = "Synthex.Dpdk.Telemetry", Pipeline = "Synthex.Dpdk.Pipeline", Runtime = "Synthex.Dpdk.Runtime",
+        Telemetry = "Synthex.Dpdk.Telemetry", Endpoint = "Synthex.Dpdk.Endpoint", Pipeline = "Synthex.Dpdk.Pipeline", Runtime = "Synthex.Dpdk.Runtime",
         DpdkBackend = "Synthex.Dpdk.Runtime.Dpdk", OsBackends = "Synthex.Dpdk.Fallback", Bindings = "Synthex.Dpdk.Interop";
 
     /// <summary>Each namespace (exactly, or with its sub-namespaces) and what it must not use.</summary>
     public static TheoryData<string, string[]> Layers => new()
     {
-        { $@"^{Esc(Root)}$", [Packets, Apps, Telemetry, Pipeline, Runtime, OsBackends] },
-        { $@"^{Esc(Packets)}$", [Apps, Telemetry, Pipeline, Runtime, OsBackends] },
-        { $@"^{Esc(Apps)}$", [Telemetry, Pipeline, Runtime, OsBackends] },
+        { $@"^{Esc(Root)}$", [Packets, Apps, Endpoint, Telemetry, Pipeline, Runtime, OsBackends] },
+        { $@"^{Esc(Packets)}$", [Apps, Endpoint, Telemetry, Pipeline, Runtime, OsBackends] },
+        { $@"^{Esc(Apps)}$", [Endpoint, Telemetry, Pipeline, Runtime, OsBackends] },
+        { $@"^{Esc(Endpoint)}$", [Telemetry, Pipeline, Runtime, OsBackends] },
         { $@"^{Esc(Telemetry)}$", [Apps, Pipeline, Runtime, OsBackends] },
         { $@"^{Esc(Pipeline)}(\..*)?$", [Runtime, OsBackends] },
         { $@"^{Esc(Runtime)}$", [DpdkBackend, OsBackends] },
@@ -53,6 +54,8 @@ public class DependencyDirectionTests
     /// <summary>The checker sees dependencies at all: the known downward ones are found.</summary>
     [Theory]
     [InlineData(Pipeline, Apps)]      // FrameWorker runs IFrameApp
+    [InlineData(Pipeline, Endpoint)]  // FrameApps puts a datagram app behind the endpoint stage
+    [InlineData(Endpoint, Apps)]      // the endpoint stage is an IFrameApp over an IDatagramApp
     [InlineData(Runtime, Telemetry)]  // RunHost builds the RunReport
     [InlineData(OsBackends, Runtime)] // OsBackend implements IBackend
     public void Checker_sees_the_downward_dependencies(string from, string to)

@@ -7,12 +7,12 @@ namespace Synthex.Dpdk.Tests.Fallback;
 /// <summary>Echoes every datagram, upper-casing ASCII letters so a test sees the app ran in place.</summary>
 internal struct UpperEcho : IDatagramApp
 {
-    public Fate Process(Span<byte> payload, ref int length)
+    public DatagramVerdict Process(Span<byte> payload, int length, in DatagramMeta meta)
     {
         var p = payload[..length];
         for (int i = 0; i < p.Length; i++)
             if (p[i] is >= (byte)'a' and <= (byte)'z') p[i] -= 32;
-        return Fate.Reply;
+        return DatagramVerdict.Reply(length);
     }
 }
 
@@ -25,14 +25,14 @@ internal struct GatedEcho : IDatagramApp
     public static readonly ManualResetEventSlim Gate = new(true);
     public static readonly ManualResetEventSlim Entered = new(false);
 
-    public Fate Process(Span<byte> payload, ref int length)
+    public DatagramVerdict Process(Span<byte> payload, int length, in DatagramMeta meta)
     {
-        if (payload[0] == (byte)'D') return Fate.Drop(DropReason.BadPayload);
+        if (payload[0] == (byte)'D') return DatagramVerdict.Drop(DropReason.BadPayload);
         if (payload[0] == (byte)'G')
         {
             Entered.Set();
             Gate.Wait();
         }
-        return Fate.Reply;
+        return DatagramVerdict.Reply(length);
     }
 }

@@ -53,4 +53,29 @@ public class ZeroAllocationTests(ITestOutputHelper output)
         Assert.Equal(0, c.LoopAllocatedBytes);
         Assert.Equal(0, collections);
     }
+
+    [Theory, MemberData(nameof(Kinds))]
+    public void Absorbing_and_originating_allocate_nothing_on_the_worker(OsBackendKind kind)
+    {
+        // Rendezvous pairs datagrams in arrival order: from one client, each pair comes back to it
+        // as two originated datagrams, sent from the worker's origin slots. One pair at a time: a
+        // third datagram while a pair waits to be sent is a no_buffer drop by design.
+        const int total = 100_000, window = 2;
+        var options = new OsBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) };
+        using var server = OsServer.Start(kind, options, new Rendezvous());
+        using var client = new UdpTestClient(server.LocalEndPoint);
+        var payload = new byte[32];
+        var reply = new byte[2048];
+        for (int sent = 0; sent < total; sent += window)
+        {
+            for (int i = 0; i < window; i++) client.Socket.Send(payload);
+            for (int i = 0; i < window; i++) client.Socket.Receive(reply);
+        }
+        server.Stop();
+        var c = server.Counters[0];
+        output.WriteLine($"{kind}: rendezvous {total} datagrams, worker allocated {c.LoopAllocatedBytes} B");
+        Assert.Equal(total, c.Absorbed);
+        Assert.Equal(total, c.OriginatedPackets);
+        Assert.Equal(0, c.LoopAllocatedBytes);
+    }
 }

@@ -68,7 +68,7 @@ public class FrameWorkerTests
         h.Stop.Request("test");
         Assert.True(thread.Join(TimeSpan.FromSeconds(5)));
         Assert.True(h.Counters.RxPackets > 0);
-        Assert.Equal(h.Counters.RxPackets, h.Counters.TxPackets + h.Counters.Dropped);
+        Accounting.AssertBalanced(h.Counters);
         Assert.Equal(0, h.Network.InUse);
     }
 }

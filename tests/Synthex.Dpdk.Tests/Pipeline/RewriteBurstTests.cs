@@ -81,7 +81,7 @@ public class RewriteBurstTests
         foreach (var (reason, count) in drops) Assert.Equal(count, h.Counters.Drops(reason));
         Assert.Equal(300, h.Counters.RxPackets);
         Assert.Equal(rxBytes, h.Counters.RxBytes);
-        Assert.Equal(h.Counters.RxPackets, h.Counters.TxPackets + h.Counters.Dropped);
+        Accounting.AssertBalanced(h.Counters);
         Assert.Equal(h.Network.Sent.Sum(s => (long)s.Frame.Length), h.Counters.TxBytes);
         Assert.Equal(0, h.Network.InUse);
     }

@@ -14,16 +14,23 @@ public sealed class WorkerHarness : IDisposable
     public QuitFlag Stop { get; } = new();
     public IWorker Worker { get; }
 
-    public WorkerHarness(RunSettings settings, int ports = 2, int poolSize = 4096, ulong[]? macs = null)
+    public WorkerHarness(RunSettings settings, int ports = 2, int poolSize = 4096, ulong[]? macs = null, int capacity = MemoryNetwork.DefaultCapacity)
+        : this(ports, poolSize, capacity, settings.Burst, factory =>
+        {
+            var portInfos = Enumerable.Range(0, ports)
+                .Select(p => new PortInfo(p, $"mem{p}", macs?[p] ?? (0x0A0000000000UL | (uint)p), 0)).ToArray();
+            return FrameApps.Create(AppCatalog.Find(settings.App), new FrameAppContext(settings.AppOptions, portInfos), factory);
+        })
     {
-        Network = new MemoryNetwork(ports, poolSize);
-        var portInfos = Enumerable.Range(0, ports)
-            .Select(p => new PortInfo(p, $"mem{p}", macs?[p] ?? (0x0A0000000000UL | (uint)p), 0)).ToArray();
-        var app = AppCatalog.Find(settings.App);
+    }
+
+    /// <summary>Runs <paramref name="create"/>'s worker (a frame app built by the test, e.g. an endpoint stage over a test app).</summary>
+    public WorkerHarness(int ports, int poolSize, int capacity, int burst, Func<FrameWorkerFactory<MemoryIo>, IWorker> create)
+    {
+        Network = new MemoryNetwork(ports, poolSize, capacity);
         var rx = Enumerable.Range(0, ports).Select(p => new RxQueueRef((ushort)p, 0)).ToArray();
         var tx = Enumerable.Range(0, ports).ToDictionary(p => p, _ => (ushort)0);
-        Worker = app.CreateFrameApp(new FrameAppContext(settings.AppOptions, portInfos),
-            new FrameWorkerFactory<MemoryIo>(new MemoryIo(Network), rx, tx, settings.Burst, Counters, Stop));
+        Worker = create(new FrameWorkerFactory<MemoryIo>(new MemoryIo(Network), rx, tx, burst, Counters, Stop));
     }
 
     /// <summary>Polls until the RX queues are empty, then drains TX.</summary>

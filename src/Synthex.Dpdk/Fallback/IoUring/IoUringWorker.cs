@@ -33,6 +33,8 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
     private const ulong RecvTag = 1;
     private const ulong CancelTag = 2;
     private const ulong SendTag = 1UL << 63; // | buffer id
+    private const ulong OriginTag = 1UL << 62; // | origin slot
+    private const int OriginSlotCount = 64;   // originated datagrams in flight at once
     private const ushort BufferGroup = 0;
     private const uint SqEntries = 1024;
     private const long WaitTimeoutNs = 100_000_000; // wake every 100 ms to see a stop request
@@ -46,6 +48,9 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
     private MsgHdr* _recvMsg;   // layout template of the multishot receive
     private MsgHdr* _sendMsgs;  // one per buffer id, live while its send is in flight
     private IoVec* _sendIovs;
+    private OriginSlots? _origin;    // apps that originate: their datagrams' buffers
+    private MsgHdr* _originMsgs;    // one per origin slot
+    private IoVec* _originIovs;
 
     private bool _recvArmed;
     private int _buffersHeld;       // taken by the kernel for a datagram and not yet recycled
@@ -65,10 +70,11 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
 
     protected override void SetUp()
     {
+        _intake.BindLocal(Local);
         int count = Options.BufferCount;
         // Every outstanding completion owns a buffer: its receive, its send, and with zero-copy
         // the send's notification; four per buffer leaves room to spare.
-        uint cqEntries = (uint)Math.Max(4 * count, 2 * (int)SqEntries);
+        uint cqEntries = (uint)Math.Max(4 * count + 2 * OriginSlotCount, 2 * (int)SqEntries);
         _ring = IoUringRing.TryCreate(SqEntries, cqEntries, _setupFlags, out int err)
             ?? throw new OsBackendException($"io_uring_setup failed: {Libc.StrError(-err)}", -err);
         _buffers = new ProvidedBufferRing(_ring, BufferGroup, count, Options.BufferSize);
@@ -85,6 +91,19 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             _sendMsgs[i].Name = buf + ReceiveLayout.NameOffset;
             _sendMsgs[i].Iov = _sendIovs + i;
             _sendMsgs[i].IovLen = 1;
+        }
+        if (TApp.Originates)
+        {
+            _origin = new OriginSlots(OriginSlotCount, _intake.PayloadRoom);
+            _originMsgs = (MsgHdr*)NativeMemory.AllocZeroed((nuint)(OriginSlotCount * sizeof(MsgHdr)));
+            _originIovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(OriginSlotCount * sizeof(IoVec)));
+            for (int i = 0; i < OriginSlotCount; i++)
+            {
+                _originIovs[i].Base = _origin.Payload(i);
+                _originMsgs[i].Name = _origin.Name(i);
+                _originMsgs[i].Iov = _originIovs + i;
+                _originMsgs[i].IovLen = 1;
+            }
         }
         ArmReceive();
         int r = _ring.SubmitAndWait(0, 0);
@@ -142,6 +161,8 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             ulong tag = cqe.UserData;
             if ((tag & SendTag) != 0)
                 OnSent(buffers, (ushort)tag, cqe.Res, cqe.Flags);
+            else if ((tag & OriginTag) != 0)
+                OnOriginSent((int)(uint)tag, cqe.Res, cqe.Flags);
             else if (tag == RecvTag)
                 received += OnReceived(ring, buffers, cqe.Res, cqe.Flags);
             // CancelTag: nothing to do; the receive's own final CQE reports the end.
@@ -149,6 +170,8 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         ring.CqAdvance(n);
         buffers.Publish();
         Counters.Poll(received);
+        // Folded per app: only apps that originate pay for the question.
+        if (TApp.Originates && !draining) Originate(ring);
 
         // Re-arm a receive that ended (ENOBUFS, or an error the kernel ends multishot on) once
         // there is a buffer to receive into; arming with none would only end again at once.
@@ -175,11 +198,11 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         byte* buf = buffers.Buffer(bid);
         var hdr = (IoUringRecvmsgOut*)buf;
 
-        int length = _intake.Receive(buf + ReceiveLayout.ControlOffset, hdr->ControlLen,
+        int length = _intake.Receive(buf + ReceiveLayout.ControlOffset, hdr->ControlLen, buf + ReceiveLayout.NameOffset, hdr->NameLen,
             (hdr->Flags & SocketConst.MSG_TRUNC) != 0, buf + ReceiveLayout.PayloadOffset, (int)hdr->PayloadLen);
         if (length < 0)
         {
-            // Dropped and counted: the buffer goes straight back to the kernel.
+            // Dropped or absorbed, and counted: the buffer goes straight back to the kernel.
             buffers.Recycle(bid);
             _buffersHeld--;
             return 1;
@@ -213,6 +236,45 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         _buffersHeld--;
     }
 
+    /// <summary>
+    /// Prepares a SENDMSG per datagram the app originated, from the origin slots, as far as the
+    /// SQ (less two for re-arm and cancel) and the free slots allow; submitted with the replies
+    /// by the next <c>io_uring_enter</c>.
+    /// </summary>
+    private void Originate(IoUringRing ring)
+    {
+        OriginSlots origin = _origin!;
+        uint space = ring.SqSpace;
+        int budget = Math.Min(space > 2 ? (int)space - 2 : 0, _intake.PendingOriginations);
+        for (int k = 0; k < budget && origin.TryTake(out int slot); k++)
+        {
+            int length = _intake.Originate(new Span<byte>(origin.Payload(slot), origin.PayloadRoom), out DatagramPeer to);
+            if (length < 0)
+            {
+                origin.Release(slot);
+                return;
+            }
+            _originMsgs[slot].NameLen = origin.WriteName(slot, to.Remote, Local.IsIpv6);
+            _originIovs[slot].Len = (nuint)Math.Min(length, origin.PayloadRoom);
+            IoUringOps.PrepSendmsg(ring.NextSqe(), Fd, _originMsgs + slot, OriginTag | (uint)slot, Options.SendZeroCopy);
+            _sendsInFlight++;
+            _sendsPrepared++;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void OnOriginSent(int slot, int res, uint flags)
+    {
+        if ((flags & IORING_CQE_F_NOTIF) == 0)
+        {
+            if (res >= 0) Counters.Originated(1, res);
+            else Counters.OriginDrop(1);
+            if ((flags & IORING_CQE_F_MORE) != 0) return; // zero-copy: the slot is busy until the notification
+        }
+        _sendsInFlight--;
+        _origin!.Release(slot);
+    }
+
     private void ArmReceive()
     {
         IoUringOps.PrepRecvmsgMultishot(_ring!.NextSqe(), Fd, _recvMsg, BufferGroup, RecvTag);
@@ -228,6 +290,12 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         NativeMemory.Free(_recvMsg);
         NativeMemory.Free(_sendMsgs);
         NativeMemory.Free(_sendIovs);
+        _origin?.Dispose();
+        NativeMemory.Free(_originMsgs);
+        NativeMemory.Free(_originIovs);
+        _origin = null;
+        _originMsgs = null;
+        _originIovs = null;
         _recvMsg = null;
         _sendMsgs = null;
         _sendIovs = null;

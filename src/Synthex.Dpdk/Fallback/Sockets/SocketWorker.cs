@@ -29,6 +29,8 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     private IoVec* _recvIovs;
     private MMsgHdr* _send;
     private IoVec* _sendIovs;
+    private OriginSlots? _origin;   // apps that originate: their datagrams' buffers
+    private int* _originTaken;      // slots in the current send batch
 
     public SocketWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app)
         : base(index, fd, options, stop)
@@ -36,13 +38,25 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
 
     protected override void SetUp()
     {
+        _intake.BindLocal(Local);
         _batch = Options.Batch;
         int size = Options.BufferSize;
         _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)(_batch * size), 64);
         _recv = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(MMsgHdr)));
         _recvIovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(IoVec)));
-        _send = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(MMsgHdr)));
-        _sendIovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(IoVec)));
+        // Replies first, then up to a batch of originated datagrams, in one sendmmsg.
+        _send = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(2 * _batch * sizeof(MMsgHdr)));
+        _sendIovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(2 * _batch * sizeof(IoVec)));
+        for (int i = _batch; i < 2 * _batch; i++)
+        {
+            _send[i].Hdr.Iov = _sendIovs + i;
+            _send[i].Hdr.IovLen = 1;
+        }
+        if (TApp.Originates)
+        {
+            _origin = new OriginSlots(_batch, _intake.PayloadRoom);
+            _originTaken = (int*)NativeMemory.Alloc((nuint)(_batch * sizeof(int)));
+        }
         for (int i = 0; i < _batch; i++)
         {
             byte* buf = _buffers + (nuint)i * (nuint)size;
@@ -81,13 +95,19 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
             {
                 int errno = Libc.LastErrno;
                 Counters.Poll(0);
-                if (errno is Errno.EAGAIN or Errno.EINTR) continue;
+                if (errno is Errno.EAGAIN or Errno.EINTR)
+                {
+                    if (TApp.Originates && Originate(0) is int late and > 0) SendAll(late, 0);
+                    continue;
+                }
                 Failure = $"recvmmsg failed: {Libc.StrError(errno)}";
                 return;
             }
             Counters.Poll(n);
             int replies = Process(n);
-            if (replies > 0) SendAll(replies);
+            // Folded per app: only apps that originate pay for the question.
+            int count = TApp.Originates ? Originate(replies) : replies;
+            if (count > 0) SendAll(count, replies);
         }
     }
 
@@ -99,7 +119,7 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         {
             ref MsgHdr h = ref _recv[i].Hdr;
             byte* payload = (byte*)_recvIovs[i].Base;
-            int length = _intake.Receive((byte*)h.Control, h.ControlLen, (h.Flags & MSG_TRUNC) != 0, payload, (int)_recv[i].Len);
+            int length = _intake.Receive((byte*)h.Control, h.ControlLen, (byte*)h.Name, h.NameLen, (h.Flags & MSG_TRUNC) != 0, payload, (int)_recv[i].Len);
             if (length < 0) continue;
             _send[replies].Hdr.Name = h.Name;
             _send[replies].Hdr.NameLen = h.NameLen;
@@ -110,7 +130,36 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         return replies;
     }
 
-    private void SendAll(int count)
+    /// <summary>
+    /// Appends what the app originated to the send batch after its <paramref name="replies"/>
+    /// replies, from the origin slots (the app's peers recorded from their own datagrams);
+    /// returns the batch's length.
+    /// </summary>
+    private int Originate(int replies)
+    {
+        OriginSlots origin = _origin!;
+        int at = replies;
+        int want = Math.Min(_intake.PendingOriginations, _batch);
+        for (int k = 0; k < want && origin.TryTake(out int slot); k++)
+        {
+            int length = _intake.Originate(new Span<byte>(origin.Payload(slot), origin.PayloadRoom), out DatagramPeer to);
+            if (length < 0)
+            {
+                origin.Release(slot);
+                break;
+            }
+            _originTaken[at - replies] = slot;
+            _send[at].Hdr.Name = origin.Name(slot);
+            _send[at].Hdr.NameLen = origin.WriteName(slot, to.Remote, Local.IsIpv6);
+            _sendIovs[at].Base = origin.Payload(slot);
+            _sendIovs[at].Len = (nuint)Math.Min(length, origin.PayloadRoom);
+            at++;
+        }
+        return at;
+    }
+
+    /// <summary>Sends the batch: <paramref name="replies"/> replies, then originated datagrams (their slots freed after).</summary>
+    private void SendAll(int count, int replies)
     {
         int done = 0;
         while (done < count)
@@ -118,17 +167,23 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
             int m = Libc.SendMmsg(Fd, _send + done, (uint)(count - done), 0);
             if (m > 0)
             {
-                for (int k = done; k < done + m; k++) Counters.Tx(1, (long)_send[k].Len);
+                for (int k = done; k < done + m; k++)
+                {
+                    if (k < replies) Counters.Tx(1, (long)_send[k].Len);
+                    else Counters.Originated(1, (long)_send[k].Len);
+                }
                 done += m;
                 continue;
             }
             int errno = Libc.LastErrno;
             if (m < 0 && errno == Errno.EINTR) continue;
-            // The kernel refused the next reply (ENOBUFS, an unreachable address...): count it
+            // The kernel refused the next datagram (ENOBUFS, an unreachable address...): count it
             // and go on with the rest of the batch.
-            Counters.Drop(DropReason.SendFailed);
+            if (done < replies) Counters.Drop(DropReason.SendFailed);
+            else Counters.OriginDrop(1);
             done++;
         }
+        for (int k = replies; k < count; k++) _origin!.Release(_originTaken[k - replies]);
     }
 
     protected override void TearDown()
@@ -138,6 +193,10 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         NativeMemory.Free(_recvIovs);
         NativeMemory.Free(_send);
         NativeMemory.Free(_sendIovs);
+        _origin?.Dispose();
+        NativeMemory.Free(_originTaken);
+        _origin = null;
+        _originTaken = null;
         _buffers = null;
         _recv = null;
         _recvIovs = null;

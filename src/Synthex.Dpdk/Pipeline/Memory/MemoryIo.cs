@@ -28,6 +28,9 @@ public readonly unsafe struct MemoryIo(MemoryNetwork network) : IPacketIo
     }
 
     public int PacketLength(nint packet) => MemoryNetwork.FrameOf(packet).Length;
+    public Span<byte> Room(nint packet) => network.RoomOf(packet);
+    public void SetFrame(nint packet, int start, int length) => network.SetFrame(packet, start, length);
+    public int Alloc(nint* packets, int count) => network.Alloc(packets, count);
     public void Prefetch(nint packet) { }
     public ulong Now() => (ulong)Stopwatch.GetTimestamp();
     public ulong TicksPerSecond => (ulong)Stopwatch.Frequency;

@@ -6,7 +6,8 @@ namespace Synthex.Dpdk.Pipeline.Memory;
 /// Ports, queues and a packet pool in process memory, so whole pipelines run in unit tests
 /// without DPDK (capsule's in-memory RX/TX). Packets live in native memory like mbufs do; a
 /// handle points at a small header followed by the data:
-/// <code>[int length][int chained][... pad to 64 ...][data: Capacity bytes]</code>
+/// <code>[int length][int chained][int offset][... pad to 64 ...][room: Capacity bytes]</code>
+/// The frame is <c>length</c> bytes at <c>offset</c> into the room (0 for received frames).
 /// </summary>
 /// <remarks>
 /// Two ways to feed it: <see cref="Enqueue"/> frames (golden tests), or a per-port template
@@ -17,7 +18,7 @@ namespace Synthex.Dpdk.Pipeline.Memory;
 public sealed unsafe class MemoryNetwork : IDisposable
 {
     public const int Headroom = 64;
-    public const int Capacity = 2048;
+    public const int DefaultCapacity = 2048;
 
     private readonly nint[] _free;
     private int _freeCount;
@@ -25,13 +26,15 @@ public sealed unsafe class MemoryNetwork : IDisposable
     private readonly Queue<nint>[] _rx;
     private readonly byte[]?[] _templates;
 
-    public MemoryNetwork(int ports, int poolSize = 4096)
+    /// <param name="capacity">Bytes of room per packet (the mbuf data room: 2048, or more for jumbo frames).</param>
+    public MemoryNetwork(int ports, int poolSize = 4096, int capacity = DefaultCapacity)
     {
         Ports = ports;
         PoolSize = poolSize;
-        _memory = (byte*)NativeMemory.AlignedAlloc((nuint)(poolSize * (Headroom + Capacity)), 64);
+        Capacity = capacity;
+        _memory = (byte*)NativeMemory.AlignedAlloc((nuint)((long)poolSize * (Headroom + capacity)), 64);
         _free = new nint[poolSize];
-        for (int i = 0; i < poolSize; i++) _free[i] = (nint)(_memory + (long)i * (Headroom + Capacity));
+        for (int i = 0; i < poolSize; i++) _free[i] = (nint)(_memory + (long)i * (Headroom + capacity));
         _freeCount = poolSize;
         _rx = new Queue<nint>[ports];
         for (int p = 0; p < ports; p++) _rx[p] = new Queue<nint>();
@@ -40,6 +43,9 @@ public sealed unsafe class MemoryNetwork : IDisposable
     }
 
     public int Ports { get; }
+
+    /// <summary>Bytes of room per packet.</summary>
+    public int Capacity { get; }
     public int PoolSize { get; }
 
     /// <summary>Packets out of the pool (in queues, in the worker, captured-but-not-freed).</summary>
@@ -101,7 +107,36 @@ public sealed unsafe class MemoryNetwork : IDisposable
         for (int i = 0; i < count; i++) Return(packets[i]);
     }
 
-    internal static Span<byte> FrameOf(nint packet) => new((byte*)packet + Headroom, *(int*)packet);
+    internal static Span<byte> FrameOf(nint packet) => new((byte*)packet + Headroom + ((int*)packet)[2], *(int*)packet);
+
+    internal Span<byte> RoomOf(nint packet)
+    {
+        int offset = ((int*)packet)[2];
+        return new((byte*)packet + Headroom + offset, Capacity - offset);
+    }
+
+    internal void SetFrame(nint packet, int start, int length)
+    {
+        int offset = ((int*)packet)[2] + start;
+        if (start < 0 || length < 0 || offset + length > Capacity) throw new ArgumentOutOfRangeException(nameof(length), "frame past the packet's room");
+        ((int*)packet)[2] = offset;
+        *(int*)packet = length;
+    }
+
+    /// <summary>Packets for origination: all or none, as <c>rte_pktmbuf_alloc_bulk</c>; each empty, at offset 0.</summary>
+    internal int Alloc(nint* packets, int count)
+    {
+        if (count > _freeCount) return 0;
+        for (int i = 0; i < count; i++)
+        {
+            nint p = Take();
+            *(int*)p = 0;
+            ((int*)p)[1] = 0;
+            ((int*)p)[2] = 0;
+            packets[i] = p;
+        }
+        return count;
+    }
 
     internal static bool IsChained(nint packet) => ((int*)packet)[1] != 0;
 
@@ -109,11 +144,12 @@ public sealed unsafe class MemoryNetwork : IDisposable
 
     private void Return(nint p) => _free[_freeCount++] = p;
 
-    private static void Write(nint p, ReadOnlySpan<byte> frame, bool chained)
+    private void Write(nint p, ReadOnlySpan<byte> frame, bool chained)
     {
         if (frame.Length > Capacity) throw new ArgumentException("frame larger than a memory packet");
         *(int*)p = frame.Length;
         ((int*)p)[1] = chained ? 1 : 0;
+        ((int*)p)[2] = 0;
         frame.CopyTo(new Span<byte>((byte*)p + Headroom, Capacity));
     }
 

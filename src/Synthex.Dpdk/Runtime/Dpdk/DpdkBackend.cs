@@ -37,7 +37,7 @@ internal sealed unsafe class DpdkBackend : IBackend
     }
 
     public string Name => "dpdk";
-    public BackendLayers Layers => BackendLayers.Frames;
+    public BackendLayers Layers => BackendLayers.Frames | BackendLayers.Datagrams; // datagram apps behind the endpoint stage
     public IReadOnlyList<PortInfo> Ports { get; }
     public IReadOnlyList<WorkerCounters> Workers => _counters;
 
@@ -62,25 +62,37 @@ internal sealed unsafe class DpdkBackend : IBackend
 
         // Create the frame app first: a topology that does not fit the ports is a configuration error before any port is touched.
         var context = new FrameAppContext(settings.AppOptions, Ports);
-        _ = app.CreateFrameApp(context, new Probe());
+        var addresses = FrameApps.Addresses(context);
+        _ = FrameApps.Create(app, context, new Probe());
 
-        bool onePool = _ports.Select(p => p.Socket).Distinct().Count() == 1;
+        // A service that originates packets gets its own pool: its packets are freed by the PMD
+        // into that pool, so MBUF_FAST_FREE (one pool per queue) is off then.
+        bool originates = FrameApps.Create(app, context, new OriginProbe());
+        bool onePool = _ports.Select(p => p.Socket).Distinct().Count() == 1 && !originates;
         foreach (var port in _ports)
-            port.Configure(settings.RxQueues, workers, settings.RxDescriptors, settings.TxDescriptors, fastFree: onePool);
+            port.Configure(settings.RxQueues, workers, settings.RxDescriptors, settings.TxDescriptors, fastFree: onePool, settings.Mtu);
+        ushort dataRoom = MbufPools.DataRoomFor(settings.Mtu);
         foreach (var socket in _ports.Select(p => p.Socket).Distinct())
         {
             var onSocket = _ports.Where(p => p.Socket == socket).ToList();
-            _pools.Create(socket, MbufPools.SizeFor(onSocket, lcores.Count + 1, settings.Burst));
+            _pools.Create(socket, MbufPools.SizeFor(onSocket, lcores.Count + 1, settings.Burst), dataRoom);
         }
+        // Originated packets: a burst per worker in flight, the TX rings' worth waiting, the caches.
+        rte_mempool* originPool = originates
+            ? _pools.CreateOrigin(_ports[0].Socket, MbufPools.SizeFor(_ports, lcores.Count + 1, settings.Burst), dataRoom)
+            : null;
         var poolBySocket = _pools.All.ToDictionary(x => x.Socket, x => x.Pool);
         foreach (var port in _ports)
         {
             port.SetupQueues((rte_mempool*)poolBySocket[port.Socket]);
             port.Start(settings.Promiscuous);
+            if (addresses.Port(port.Id).SolicitedNodes is { Length: > 0 } groups)
+                Console.Error.WriteLine($"synthex: port {port.Id} ({port.Name}): " +
+                    port.JoinMulticast(groups.Select(g => Packets.NeighborDiscovery.MulticastMac(g).Value).ToArray()));
         }
         CheckLinks(settings.LinkTimeout);
 
-        var io = new DpdkIo(Shim.sx_get_tsc_hz());
+        var io = new DpdkIo(Shim.sx_get_tsc_hz(), originPool);
         _counters = new WorkerCounters[workers];
         for (int w = 0; w < workers; w++)
         {
@@ -88,7 +100,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             _counters[w] = new WorkerCounters((int)lcore);
             var rx = pairs.Where((_, i) => i % workers == w).ToArray();
             var tx = _ports.ToDictionary(p => (int)p.Id, _ => (ushort)w);
-            var worker = app.CreateFrameApp(context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop));
+            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
         _running = true; // from here Stop() must join: a launch failing half-way leaves others running
@@ -155,5 +167,10 @@ internal sealed unsafe class DpdkBackend : IBackend
     private sealed class Probe : IFrameAppConsumer<bool>
     {
         public bool Accept<TApp>(TApp app) where TApp : struct, IFrameApp => true;
+    }
+
+    private sealed class OriginProbe : IFrameAppConsumer<bool>
+    {
+        public bool Accept<TApp>(TApp app) where TApp : struct, IFrameApp => TApp.Originates;
     }
 }

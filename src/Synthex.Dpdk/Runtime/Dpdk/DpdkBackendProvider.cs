@@ -10,7 +10,7 @@ namespace Synthex.Dpdk.Runtime.Dpdk;
 public sealed class DpdkBackendProvider : IBackendProvider
 {
     public string Name => "dpdk";
-    public BackendLayers Layers => BackendLayers.Frames;
+    public BackendLayers Layers => BackendLayers.Frames | BackendLayers.Datagrams; // datagram apps behind the endpoint stage
 
     public IBackend? TryOpen(RunSettings settings, out string whyNot)
     {

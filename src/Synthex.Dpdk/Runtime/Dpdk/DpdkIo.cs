@@ -15,8 +15,14 @@ namespace Synthex.Dpdk.Runtime.Dpdk;
 public readonly unsafe struct DpdkIo : IPacketIo
 {
     private readonly ulong _tscHz;
+    private readonly rte_mempool* _originPool;
 
-    public DpdkIo(ulong tscHz) => _tscHz = tscHz;
+    /// <param name="originPool">The pool originated packets come from (a service's own); null: the app originates nothing.</param>
+    public DpdkIo(ulong tscHz, rte_mempool* originPool = null)
+    {
+        _tscHz = tscHz;
+        _originPool = originPool;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int RxBurst(ushort port, ushort queue, nint* packets, int max)
@@ -49,6 +55,26 @@ public readonly unsafe struct DpdkIo : IPacketIo
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int PacketLength(nint packet) => (int)((rte_mbuf*)packet)->pkt_len;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> Room(nint packet)
+    {
+        var m = (rte_mbuf*)packet;
+        return new Span<byte>((byte*)m->buf_addr + m->data_off, m->buf_len - m->data_off);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetFrame(nint packet, int start, int length)
+    {
+        var m = (rte_mbuf*)packet;
+        m->data_off = (ushort)(m->data_off + start);
+        m->data_len = (ushort)length;
+        m->pkt_len = (uint)length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Alloc(nint* packets, int count)
+        => _originPool is not null && Shim.sx_pktmbuf_alloc_bulk(_originPool, (rte_mbuf**)packets, (uint)count) == 0 ? count : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Prefetch(nint packet)

@@ -68,7 +68,8 @@ internal sealed unsafe class DpdkPort : IDisposable
     /// Configures the port: RSS over <paramref name="rxQueues"/> when more than one, one TX
     /// queue per worker, descriptor counts adjusted to the driver's limits.
     /// </summary>
-    public void Configure(int rxQueues, int txQueues, int rxDescriptors, int txDescriptors, bool fastFree)
+    /// <param name="mtu">The port's MTU (IP packet size); set when it is not DPDK's default 1500, and checked against the device's range.</param>
+    public void Configure(int rxQueues, int txQueues, int rxDescriptors, int txDescriptors, bool fastFree, int mtu = RunSettings.DefaultMtu)
     {
         rte_eth_dev_info info;
         DpdkError.Check(Ethdev.rte_eth_dev_info_get(Id, &info), "rte_eth_dev_info_get", Label);
@@ -87,6 +88,12 @@ internal sealed unsafe class DpdkPort : IDisposable
         if (fastFree && (info.tx_offload_capa & Constants.RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0)
             conf.txmode.offloads |= Constants.RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE; // one pool, refcnt 1: the PMD may free in bulk
 
+        if (mtu != RunSettings.DefaultMtu)
+        {
+            if (mtu > info.max_mtu || mtu < info.min_mtu)
+                throw new ConfigurationException("mtu", $"{mtu} is outside what port {Label} supports ({info.min_mtu}..{info.max_mtu})");
+            conf.rxmode.mtu = (uint)mtu;
+        }
         DpdkError.Check(Ethdev.rte_eth_dev_configure(Id, (ushort)rxQueues, (ushort)txQueues, &conf), "rte_eth_dev_configure", Label);
         ushort rxd = (ushort)rxDescriptors, txd = (ushort)txDescriptors;
         DpdkError.Check(Ethdev.rte_eth_dev_adjust_nb_rx_tx_desc(Id, &rxd, &txd), "rte_eth_dev_adjust_nb_rx_tx_desc", Label);
@@ -124,6 +131,26 @@ internal sealed unsafe class DpdkPort : IDisposable
             // Virtual devices without a MAC filter answer -ENOTSUP: nothing to enable, not an error.
             if (rc < 0 && rc != -95) DpdkError.Throw(rc, "rte_eth_promiscuous_enable", Label);
         }
+    }
+
+    /// <summary>
+    /// Makes the port receive the Ethernet multicast groups in <paramref name="macs"/> (the
+    /// solicited-node groups of the endpoint's IPv6 addresses: without them a real NIC never
+    /// delivers a neighbour solicitation). Uses the device's multicast filter; a device without
+    /// one gets all-multicast; one without that either (most virtual devices) receives every
+    /// frame anyway, or is promiscuous. Returns what it did, for the start-up log.
+    /// </summary>
+    public string JoinMulticast(IReadOnlyList<ulong> macs)
+    {
+        if (macs.Count == 0) return "no multicast group";
+        var set = stackalloc rte_ether_addr[macs.Count];
+        for (int i = 0; i < macs.Count; i++)
+            for (int b = 0; b < 6; b++) set[i].addr_bytes[b] = (byte)(macs[i] >> (8 * (5 - b)));
+        int rc = Ethdev.rte_eth_dev_set_mc_addr_list(Id, set, (uint)macs.Count);
+        if (rc == 0) return $"multicast filter: {macs.Count} solicited-node group(s)";
+        int all = Ethdev.rte_eth_allmulticast_enable(Id);
+        if (all == 0) return $"all-multicast (no multicast filter: {DpdkError.StrError(rc)})";
+        return $"no multicast filter nor all-multicast ({DpdkError.StrError(rc)}; {DpdkError.StrError(all)}): relies on the device passing every frame";
     }
 
     /// <summary>True when the link is up; non-blocking.</summary>

@@ -13,7 +13,7 @@ internal sealed unsafe class MbufPools : IDisposable
     /// <summary>Per-lcore mempool cache (testpmd's default is 250; 256 keeps it a power of two).</summary>
     public const uint CacheSize = 256;
 
-    private readonly Dictionary<int, nint> _bySocket = [];
+    private readonly Dictionary<string, nint> _bySocket = [];
 
     public static uint SizeFor(IEnumerable<DpdkPort> ports, int lcores, int burst)
     {
@@ -31,20 +31,46 @@ internal sealed unsafe class MbufPools : IDisposable
         return Math.Max(size - 1, 8191);
     }
 
-    public rte_mempool* Create(int socket, uint size)
+    /// <summary>
+    /// The data room of an mbuf that holds a whole frame of <paramref name="mtu"/> (Ethernet
+    /// header and two VLAN tags on top of the IP packet) after the headroom: DPDK's default
+    /// 2048 + 128 up to a 1500-byte MTU, larger for jumbo frames, so a frame is never chained.
+    /// </summary>
+    public static ushort DataRoomFor(int mtu)
+        => (ushort)Math.Max(Constants.RTE_MBUF_DEFAULT_BUF_SIZE, Constants.RTE_PKTMBUF_HEADROOM + mtu + 14 + 8);
+
+    /// <summary>Creates the RX pool of <paramref name="socket"/>.</summary>
+    public rte_mempool* Create(int socket, uint size, ushort dataRoom = (ushort)Constants.RTE_MBUF_DEFAULT_BUF_SIZE)
+        => Create($"sx_mbuf_s{socket}", socket, size, dataRoom);
+
+    /// <summary>
+    /// Creates the pool originated packets come from: a service's own, apart from the RX pools,
+    /// so packets it builds can never starve receive (nor receive starve them).
+    /// </summary>
+    public rte_mempool* CreateOrigin(int socket, uint size, ushort dataRoom)
     {
-        var name = Marshal.StringToCoTaskMemUTF8($"sx_mbuf_s{socket}");
+        var pool = Create($"sx_origin_s{socket}", socket, size, dataRoom);
+        Origin = (nint)pool;
+        return pool;
+    }
+
+    /// <summary>The origin pool (0 when none was created); also in <see cref="All"/>.</summary>
+    public nint Origin { get; private set; }
+
+    private rte_mempool* Create(string poolName, int socket, uint size, ushort dataRoom)
+    {
+        var name = Marshal.StringToCoTaskMemUTF8(poolName);
         try
         {
-            var pool = Mbuf.rte_pktmbuf_pool_create((sbyte*)name, size, CacheSize, 0, (ushort)Constants.RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+            var pool = Mbuf.rte_pktmbuf_pool_create((sbyte*)name, size, CacheSize, 0, dataRoom, socket);
             if (pool is null)
             {
                 int errno = DpdkError.Errno;
                 throw new EnvironmentException(
                     $"rte_pktmbuf_pool_create({size} mbufs on socket {socket}) failed: {DpdkError.StrError(errno)} ({errno})" +
-                    (errno == 12 ? $"; no free hugepages for {size} x {Constants.RTE_MBUF_DEFAULT_BUF_SIZE} bytes: run ./hugepages-setup.sh, or add --no-huge to the EAL arguments" : DpdkError.Hint(errno, "rte_pktmbuf_pool_create")));
+                    (errno == 12 ? $"; no free hugepages for {size} x {dataRoom} bytes: run ./hugepages-setup.sh, or add --no-huge to the EAL arguments" : DpdkError.Hint(errno, "rte_pktmbuf_pool_create")));
             }
-            _bySocket[socket] = (nint)pool;
+            _bySocket[poolName] = (nint)pool;
             return pool;
         }
         finally
@@ -53,7 +79,9 @@ internal sealed unsafe class MbufPools : IDisposable
         }
     }
 
-    public IEnumerable<(int Socket, nint Pool)> All => _bySocket.Select(kv => (kv.Key, kv.Value));
+    /// <summary>The RX pools by socket.</summary>
+    public IEnumerable<(int Socket, nint Pool)> All => _bySocket.Where(kv => kv.Key.StartsWith("sx_mbuf_s", StringComparison.Ordinal))
+        .Select(kv => (int.Parse(kv.Key["sx_mbuf_s".Length..], System.Globalization.CultureInfo.InvariantCulture), kv.Value));
 
     /// <summary>Mbufs out of their pools (in rings, workers or in flight); 0 after a clean stop.</summary>
     public long InUse()
