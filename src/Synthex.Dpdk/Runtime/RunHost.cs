@@ -72,7 +72,19 @@ public static class RunHost
             Final = Capture(backend, extendedPortStats: true),
             GcCollections = gcCollections, GcAllocatedBytes = allocated,
         };
-        if (settings.StatsJson is not null) report.WriteJson(settings.StatsJson);
+        if (settings.StatsJson is not null)
+        {
+            // Validate() checked the directory before the run; it can still go (or fill up) since.
+            try
+            {
+                report.WriteJson(settings.StatsJson);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                report.StatsJsonFailure = $"could not write --stats-json '{settings.StatsJson}': {e.Message}";
+                log.WriteLine($"synthex: {report.StatsJsonFailure}");
+            }
+        }
         log.WriteLine(LiveLine.Summary(report));
         return report;
     }
