@@ -13,7 +13,7 @@ namespace Synthex.Dpdk.Apps.Consensus;
 /// </remarks>
 public sealed class ConsensusApp : AppDescriptor
 {
-    private static readonly List<ConsensusCollector> s_collectors = [];
+    private static ConsensusCollector? s_last;
 
     public override string Name => "consensus";
     public override string Summary => "the consensus service: experts' weighted vectors aggregated per chunk, each chunk answered when it completes (docs/PROTOCOL.md)";
@@ -23,22 +23,18 @@ public sealed class ConsensusApp : AppDescriptor
     /// <summary>This process's epoch: in every answer; new at every start.</summary>
     public static uint Epoch { get; } = DrawEpoch();
 
-    /// <summary>The collectors this process created (one per run), for the report and tests.</summary>
-    public static IReadOnlyList<ConsensusCollector> Collectors { get { lock (s_collectors) return [.. s_collectors]; } }
+    /// <summary>The collector this process created last (the run's; start-up probes create and drop others), for the report.</summary>
+    public static ConsensusCollector? Last => Volatile.Read(ref s_last);
 
     public override TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
     {
         var collector = new ConsensusCollector(options.Consensus ?? new ConsensusLimits(), Epoch);
-        lock (s_collectors) s_collectors.Add(collector);
+        Volatile.Write(ref s_last, collector);
         return consumer.Accept(new ConsensusService(collector));
     }
 
     public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters()
-    {
-        ConsensusCollector? last;
-        lock (s_collectors) last = s_collectors.Count > 0 ? s_collectors[^1] : null;
-        return last?.Counters.Snapshot() ?? [];
-    }
+        => Last?.Counters.Snapshot() ?? [];
 
     private static uint DrawEpoch()
     {
