@@ -10,8 +10,8 @@ namespace Synthex.Dpdk.Pipeline;
 /// <remarks>
 /// Implemented by structs and used as a generic argument, like the apps, so each call is direct
 /// and the loop is compiled once per (app, I/O) pair. Every method but <see cref="Frame"/>,
-/// <see cref="IsPlain"/> and <see cref="PacketLength"/> (a few loads each) is
-/// called once per burst, never per packet.
+/// <see cref="IsPlain"/>, <see cref="PacketLength"/> (a few loads each) and
+/// <see cref="Prefetch"/> (one prefetch instruction) is called once per burst, never per packet.
 /// </remarks>
 public unsafe interface IPacketIo : IFramePool
 {
@@ -50,19 +50,3 @@ public unsafe interface IPacketIo : IFramePool
     /// <summary>Ticks of <see cref="Now"/> per second.</summary>
     ulong TicksPerSecond { get; }
 }
-
-/// <summary>One worker's loop, behind an interface called once per run (not per packet).</summary>
-public interface IWorker : IDisposable
-{
-    /// <summary>Polls until the stop flag is set, then drains TX.</summary>
-    void Run();
-
-    /// <summary>One pass over the worker's RX queues; returns the packets received. For tests.</summary>
-    int PollOnce();
-
-    /// <summary>Sends what waits in partly filled TX buffers.</summary>
-    void Drain();
-}
-
-/// <summary>An RX queue a worker owns.</summary>
-public readonly record struct RxQueueRef(ushort Port, ushort Queue);

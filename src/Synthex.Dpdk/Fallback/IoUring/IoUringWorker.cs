@@ -25,7 +25,8 @@ namespace Synthex.Dpdk.Fallback.IoUring;
 /// <c>no_buffer</c> drops. The receive is re-armed as soon as a buffer is back.</para>
 /// <para>The SQ never overflows: each iteration handles at most as many completions as there are
 /// free SQ slots (less two for re-arm and cancel), and each completion prepares at most one SQE.
-/// The CQ never overflows either: it holds four entries per buffer, and every outstanding
+/// The CQ never overflows either: it holds at least four entries per buffer (and two per SQ
+/// entry; the kernel rounds up to a power of two), and every outstanding
 /// completion belongs to a buffer (its receive, its send, a zero-copy send's notification).</para>
 /// </remarks>
 internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where TApp : struct, IDatagramApp

@@ -32,7 +32,7 @@ internal sealed unsafe class ProvidedBufferRing : IDisposable
 
     public ProvidedBufferRing(IoUringRing ring, ushort groupId, int count, int bufferSize)
     {
-        if (count <= 0 || count > 32768 || !BitOperationsIsPow2(count))
+        if (count <= 0 || count > 32768 || !int.IsPow2(count))
             throw new ArgumentOutOfRangeException(nameof(count), count, "a power of two, 1..32768");
         _ring = ring;
         GroupId = groupId;
@@ -45,7 +45,16 @@ internal sealed unsafe class ProvidedBufferRing : IDisposable
         // Both mappings are page aligned, as the kernel requires of the ring; MAP_POPULATE takes
         // the page faults now rather than on the first packets.
         _entries = (IoUringBuf*)MapAnonymous(_entriesSize);
-        _buffers = (byte*)MapAnonymous(_buffersSize);
+        try
+        {
+            _buffers = (byte*)MapAnonymous(_buffersSize);
+        }
+        catch
+        {
+            // The constructor throws, so no Dispose will come: give the first mapping back here.
+            Unmap();
+            throw;
+        }
 
         IoUringBufReg reg = default;
         reg.RingAddr = (ulong)_entries;
@@ -83,8 +92,6 @@ internal sealed unsafe class ProvidedBufferRing : IDisposable
     /// <summary>Makes every recycled buffer visible to the kernel (one release store).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Publish() => Volatile.Write(ref _entries->Resv, _localTail);
-
-    private static bool BitOperationsIsPow2(int v) => (v & (v - 1)) == 0;
 
     private static nint MapAnonymous(nuint size)
     {

@@ -7,9 +7,10 @@ using Synthex.Dpdk.Telemetry;
 namespace Synthex.Dpdk.Runtime.Dpdk;
 
 /// <summary>
-/// The DPDK backend, in DPDK l2fwd's order: EAL (already initialised by the provider) → mbuf
-/// pool per socket → per port: configure, adjust descriptors, queue setup on its socket,
-/// start, promiscuous → link check → workers launched on the worker lcores → ... → quit flag,
+/// The DPDK backend, in DPDK l2fwd's order but for the pool: EAL (already initialised by the
+/// provider) → per port: configure, adjust descriptors → mbuf pool per socket (sized by the
+/// adjusted descriptors, so it comes after them) → per port: queue setup on its socket, start,
+/// promiscuous → link check → workers launched on the worker lcores → ... → quit flag,
 /// join, drain → ports stopped and closed → <c>rte_eal_cleanup</c>.
 /// </summary>
 /// <remarks>
