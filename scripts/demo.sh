@@ -8,7 +8,10 @@
 #   3. replays it forever through `frame-reflect` on DPDK's net_pcap device for DEMO_SECONDS (5):
 #      a live line every second, then the summary in which every packet is accounted for;
 #   4. runs the capture once more, writing the replies, and lets tshark, an independent reader,
-#      show them with their checksums verified.
+#      show them with their checksums verified;
+#   5. the consensus service (the job the appliance exists for): three experts contribute one
+#      round over UDP (scripts/consensus-demo.py), each gets the one weighted answer, checked
+#      against an f64 reference; the summary counts the round.
 # Environment: DEMO_SECONDS (default 5), DEMO_NO_BUILD=1 to skip step 1.
 set -euo pipefail
 
@@ -62,3 +65,13 @@ tshark -n -r "$work/replies.pcap" -o ip.check_checksum:TRUE -o udp.check_checksu
     awk -F'|' 'BEGIN { printf "%-6s %-10s %-10s %-5s %-5s %-5s %-5s\n", "bytes", "from", "to", "proto", "ip", "udp", "tcp" }
                { for (i = 1; i <= NF; i++) if ($i == "") $i = "-"; printf "%-6s %-10s %-10s %-5s %-5s %-5s %-5s\n", $1, $2, $3, $4, $5, $6, $7 }'
 echo "(checksum status 1 = good: the replies' IPv4 header and UDP/TCP checksums are valid)"
+
+say "consensus: three experts, one round, one answer each (checked against an f64 reference)"
+port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The experts start once the service's port is bound; the service runs in the foreground for 4 s.
+( for _ in $(seq 100); do ss -Huln "sport = :$port" | grep -q . && break; sleep 0.1; done
+  python3 scripts/consensus-demo.py 127.0.0.1 "$port" ) &
+experts=$!
+echo "\$ synthex run --app consensus --backend socket --listen 127.0.0.1:$port --workers 1 --duration 4"
+"$synthex" run --app consensus --backend socket --listen "127.0.0.1:$port" --workers 1 --duration 4 --stats-interval 0
+wait "$experts"

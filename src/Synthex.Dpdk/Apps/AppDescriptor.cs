@@ -49,6 +49,15 @@ public abstract class AppDescriptor
     public virtual TResult CreateFrameApp<TResult>(FrameAppContext context, IFrameAppConsumer<TResult> consumer)
         => throw new ConfigurationException("app", $"app '{Name}' does not handle L2 frames");
 
+    /// <summary>
+    /// Workers the app can run on (an OS backend's <c>--workers</c>, the DPDK worker lcores): an
+    /// app whose state must not be split (consensus) says 1, and more is refused at start (exit 2).
+    /// </summary>
+    public virtual int MaxWorkers => int.MaxValue;
+
+    /// <summary>The app's own counters by name, for the report (empty for apps without).</summary>
+    public virtual IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => [];
+
     /// <summary>Makes the UDP app for a run and hands it to <paramref name="consumer"/>. Called once per worker.</summary>
     public virtual TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
         => throw new ConfigurationException("app", $"app '{Name}' does not handle UDP datagrams");

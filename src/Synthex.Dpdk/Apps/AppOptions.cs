@@ -11,5 +11,6 @@ namespace Synthex.Dpdk.Apps;
 /// <param name="Address">The endpoint's own addresses, <c>ADDR/PREFIX[@PORT],...</c> (parsed by the endpoint); null: none.</param>
 /// <param name="ServicePort">The service's UDP port (the port of <c>--listen</c>): what the endpoint hands to a datagram app.</param>
 /// <param name="Mtu">Largest IP packet the endpoint receives or sends on DPDK ports.</param>
+/// <param name="Consensus">The consensus collector's bounds (<c>--max-jobs</c>, ...); null: the defaults.</param>
 public sealed record AppOptions(string? Mode = null, PortTopology Topology = PortTopology.Auto, string? PortMap = null, string? PeerMacs = null,
-                                string? Address = null, ushort ServicePort = 9000, int Mtu = 1500);
+                                string? Address = null, ushort ServicePort = 9000, int Mtu = 1500, Consensus.ConsensusLimits? Consensus = null);

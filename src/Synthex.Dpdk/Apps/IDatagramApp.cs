@@ -33,6 +33,27 @@ public interface IDatagramApp
     /// </summary>
     static virtual bool Originates => false;
 
+    /// <summary>
+    /// Whether the app has work driven by the clock or by the stop (<see cref="Poll"/>,
+    /// <see cref="Stop"/>). Static, so the JIT folds both calls away for apps that have none (the
+    /// default). An app that polls originates too: what it decides then goes to its peers.
+    /// </summary>
+    static virtual bool Polls => false;
+
+    /// <summary>
+    /// Called once per poll of the worker, before the originations are read, when
+    /// <see cref="Polls"/> (also when nothing arrived: the OS workers wake at least every ~100 ms):
+    /// time-driven work such as closing rounds past their timeout. <paramref name="timestamp"/> is
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>.
+    /// </summary>
+    void Poll(long timestamp) { }
+
+    /// <summary>
+    /// Called once when the worker stops receiving, when <see cref="Polls"/>; the worker then sends
+    /// what the app originated before it stops (e.g. ABORTED to every contributor of an open round).
+    /// </summary>
+    void Stop() { }
+
     /// <summary>How many originated datagrams wait; read once per poll when <see cref="Originates"/>.</summary>
     int PendingOriginations => 0;
 

@@ -66,6 +66,12 @@ public interface IFrameApp
     /// <paramref name="ports"/>; returns how many. Called once per poll, only when <see cref="Originates"/>.
     /// </summary>
     unsafe int Originate<TPool>(ref TPool pool, nint* packets, ushort* ports, int max) where TPool : struct, IFramePool => 0;
+
+    /// <summary>
+    /// Called once when the worker stops, only when <see cref="Originates"/>; the worker then
+    /// originates until nothing is left (bounded), so answers owed at stop (ABORTED) leave.
+    /// </summary>
+    void Stop() { }
 }
 
 /// <summary>

@@ -264,9 +264,16 @@ public struct EndpointStage<TApp> : IFrameApp where TApp : struct, IDatagramApp
     /// <paramref name="max"/>, each with the port it leaves by in <paramref name="ports"/>.
     /// One bulk allocation (and one bulk free of what the app did not fill) per call.
     /// </summary>
+    /// <summary>The datagram app's <see cref="IDatagramApp.Stop"/>.</summary>
+    public void Stop()
+    {
+        if (TApp.Polls) _app.Stop();
+    }
+
     public unsafe int Originate<TPool>(ref TPool pool, nint* packets, ushort* ports, int max) where TPool : struct, IFramePool
     {
         if (!TApp.Originates) return 0;
+        if (TApp.Polls) _app.Poll(System.Diagnostics.Stopwatch.GetTimestamp());
         int want = Math.Min(_app.PendingOriginations, max);
         if (want <= 0) return 0;
         int got = pool.Alloc(packets, want);

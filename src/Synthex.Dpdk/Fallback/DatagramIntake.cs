@@ -33,6 +33,19 @@ internal unsafe struct DatagramIntake<TApp>(TApp app, WorkerCounters counters, i
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Originate(Span<byte> payload, out DatagramPeer to) => _app.Originate(payload, out to);
 
+    /// <summary>The app's time-driven work (<see cref="IDatagramApp.Poll"/>), once per poll; folded away unless it polls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Poll()
+    {
+        if (TApp.Polls) _app.Poll(System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>The app's <see cref="IDatagramApp.Stop"/>, when the worker stops receiving.</summary>
+    public void Stop()
+    {
+        if (TApp.Polls) _app.Stop();
+    }
+
     /// <summary>Bytes of payload a buffer holds: the most a reply may be.</summary>
     public readonly int PayloadRoom => payloadRoom;
 

@@ -92,6 +92,13 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         PollOnce();
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         while (!_stop.IsRequested) PollOnce();
+        if (TApp.Originates)
+        {
+            // Answers the app owes at stop (ABORTED to open rounds' contributors), a bounded
+            // number of bursts: the pool or TX may refuse them, counted as origin drops.
+            _app.Stop();
+            for (int i = 0; i < 4096 && Originate() > 0; i++) Drain();
+        }
         Drain();
         _counters.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
     }
@@ -132,7 +139,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     /// apart from the drops of received packets (<see cref="WorkerCounters.OriginDropped"/>) and
     /// <c>rx = replied + absorbed + dropped</c>, <c>tx = replied + originated</c> both hold.
     /// </summary>
-    private void Originate()
+    private int Originate()
     {
         int n = _app.Originate(ref _io, _origin, _originPorts, _burst);
         for (int i = 0; i < n;)
@@ -158,6 +165,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             _counters.Originated(sent, bytes);
             i = j;
         }
+        return n;
     }
 
     private void ProcessBurst(RxQueueRef from, int n)

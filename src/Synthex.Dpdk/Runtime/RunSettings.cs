@@ -24,13 +24,22 @@ public sealed record RunSettings
     /// </summary>
     public static readonly IReadOnlyList<RunOption> Options =
     [
-        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service)", (s, v) => s with { App = v }),
+        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), consensus (experts' vectors aggregated per chunk, docs/PROTOCOL.md)", (s, v) => s with { App = v }),
         new TextOption("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)", (s, v) => s with { Mode = v }),
         new TextOption("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)", (s, v) => s with { Backend = v }),
         new TextOption("listen", "ADDR:PORT", "UDP service address: bound by the OS backends; on DPDK its port is the service port (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),
         new TextOption("address", "ADDR/PREFIX[@PORT],...", "DPDK ports: the appliance's own addresses (ARP, ND, ping answered; UDP to them served), e.g. 10.0.0.1/24,fd00::1/64; none: UDP for the service port whatever its destination",
             (s, v) => s with { Address = v }),
         new IntOption("mtu", "BYTES", "DPDK ports: largest IP packet (mbufs are sized for it; larger datagrams are oversized drops)", 68, MaxMtu, s => s.Mtu, (s, v) => s with { Mtu = v }),
+        new IntOption("max-jobs", "N", "consensus: (job, session) pairs tracked at once", 1, 1024, s => s.MaxJobs, (s, v) => s with { MaxJobs = v }),
+        new IntOption("max-rounds-per-job", "N", "consensus: admission window, rounds of one job open at once (above it BUSY)", 1, 64,
+            s => s.MaxRoundsPerJob, (s, v) => s with { MaxRoundsPerJob = v }),
+        new IntOption("max-length", "ELEMENTS", "consensus: longest vector; memory = (max-jobs x max-rounds-per-job + completed-cache) x max-length x 4 bytes", 1, 1 << 24,
+            s => s.MaxLength, (s, v) => s with { MaxLength = v }),
+        new IntOption("completed-cache", "ROUNDS", "consensus: finished rounds kept to answer retransmissions (older ones are STALE)", 0, 65536,
+            s => s.CompletedCache, (s, v) => s with { CompletedCache = v }),
+        new IntOption("round-timeout", "MS", "consensus: a round's open chunks close PARTIAL this long after it opened", 1, 65535,
+            s => s.RoundTimeout, (s, v) => s with { RoundTimeout = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
         new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
         new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
@@ -138,8 +147,26 @@ public sealed record RunSettings
     /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
 
+    /// <summary>consensus: (job, session) pairs tracked at once.</summary>
+    public int MaxJobs { get; init; } = 4;
+
+    /// <summary>consensus: the admission window, rounds of one job open at once.</summary>
+    public int MaxRoundsPerJob { get; init; } = 8;
+
+    /// <summary>consensus: elements of a round's vector at most.</summary>
+    public int MaxLength { get; init; } = 65536;
+
+    /// <summary>consensus: finished rounds kept for retransmissions beyond the open ones.</summary>
+    public int CompletedCache { get; init; } = 16;
+
+    /// <summary>consensus: ms after a round opens its open chunks close PARTIAL (a request may ask for less).</summary>
+    public int RoundTimeout { get; init; } = 1000;
+
+    /// <summary>The consensus collector's bounds from the keys above.</summary>
+    public Apps.Consensus.ConsensusLimits ConsensusLimits => new(MaxJobs, MaxRoundsPerJob, MaxLength, CompletedCache, RoundTimeout);
+
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];

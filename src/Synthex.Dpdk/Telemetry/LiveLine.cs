@@ -58,6 +58,12 @@ public static class LiveLine
             sb.Append(c, $", {s.Absorbed} absorbed, {s.Originated} originated ({s.OriginDropped} not sent)");
         sb.Append(s.Accounted ? "; every packet accounted for" : "; ACCOUNTING MISMATCH rx != replied + absorbed + dropped");
         sb.Append(c, $"; gc collections {report.GcCollections}");
+        if (report.Service.Count > 0)
+        {
+            sb.Append("; service:");
+            foreach (var (name, value) in report.Service)
+                if (value != 0) sb.Append(c, $" {name} {value}");
+        }
         return sb.ToString();
     }
 

@@ -33,6 +33,9 @@ public sealed class RunReport
     /// <summary>Bytes allocated by the whole process during the window (control thread included).</summary>
     public required long GcAllocatedBytes { get; init; }
 
+    /// <summary>The app's own counters (consensus: rounds, chunks, refusals by status...); empty for apps without.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Service { get; init; } = [];
+
     /// <summary>Why <c>--stats-json</c> could not be written at the end, or null. Such a run exits 1.</summary>
     public string? StatsJsonFailure { get; set; }
 
@@ -122,6 +125,13 @@ public sealed class RunReport
             w.WriteEndObject();
         }
         w.WriteEndArray();
+
+        if (Service.Count > 0)
+        {
+            w.WriteStartObject("service");
+            foreach (var (name, value) in Service) w.WriteNumber(name, value);
+            w.WriteEndObject();
+        }
 
         w.WriteStartObject("gc");
         w.WriteNumber("collections", GcCollections);

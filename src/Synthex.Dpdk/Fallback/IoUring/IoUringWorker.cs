@@ -124,9 +124,11 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
                 // answered, absorbed or counted: rx = replied + absorbed + dropped at the end.
                 draining = true;
                 drainStart = Stopwatch.GetTimestamp();
+                _intake.Stop();   // answers owed at stop are originated while draining
                 if (_recvArmed) IoUringOps.PrepCancel(ring.NextSqe(), RecvTag, CancelTag);
             }
-            if (draining && ((!_recvArmed && _sendsInFlight == 0) || ElapsedMs(drainStart) > DrainTimeoutMs))
+            if (draining && ((!_recvArmed && _sendsInFlight == 0 && (!TApp.Polls || _intake.PendingOriginations == 0))
+                             || ElapsedMs(drainStart) > DrainTimeoutMs))
                 break;
 
             // With nothing left to read, wait for the replies being submitted plus one more event.
@@ -172,7 +174,9 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         buffers.Publish();
         Counters.Poll(received);
         // Folded per app: only apps that originate pay for the question.
-        if (TApp.Originates && !draining) Originate(ring);
+        if (!draining) _intake.Poll();
+        // While draining only an app that polls still originates: what it owes at stop.
+        if (TApp.Originates && (!draining || TApp.Polls)) Originate(ring);
 
         // Re-arm a receive that ended (ENOBUFS, or an error the kernel ends multishot on) once
         // there is a buffer to receive into; arming with none would only end again at once.

@@ -97,6 +97,7 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
                 Counters.Poll(0);
                 if (errno is Errno.EAGAIN or Errno.EINTR)
                 {
+                    _intake.Poll();
                     if (TApp.Originates && Originate(0) is int late and > 0) SendAll(late, 0);
                     continue;
                 }
@@ -105,9 +106,16 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
             }
             Counters.Poll(n);
             int replies = Process(n);
+            _intake.Poll();
             // Folded per app: only apps that originate pay for the question.
             int count = TApp.Originates ? Originate(replies) : replies;
             if (count > 0) SendAll(count, replies);
+        }
+        if (TApp.Polls)
+        {
+            // Answers the app owes at stop (ABORTED to every open round's contributors).
+            _intake.Stop();
+            while (_intake.PendingOriginations > 0 && Originate(0) is int last and > 0) SendAll(last, 0);
         }
     }
 

@@ -58,6 +58,9 @@ internal sealed unsafe class DpdkBackend : IBackend
         foreach (var port in _ports)
             for (ushort q = 0; q < settings.RxQueues; q++) pairs.Add(new RxQueueRef(port.Id, q));
         int workers = Math.Min(lcores.Count, pairs.Count);
+        if (workers > app.MaxWorkers)
+            throw new ConfigurationException("eal",
+                $"app '{app.Name}' runs on at most {app.MaxWorkers} worker lcore(s) and {workers} would poll RX queues; give one worker lcore (e.g. -l 0,1) or fewer ports/queues (--rx-queues 1)");
         if (workers < lcores.Count)
             Console.Error.WriteLine($"synthex: {lcores.Count} worker lcores but {pairs.Count} RX queues: lcores {string.Join(",", lcores.Skip(workers))} stay idle (raise --rx-queues)");
 
