@@ -27,7 +27,7 @@ internal static class SettingsBinder
 
     public static readonly Key[] Keys =
     [
-        new("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service)",
+        new("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), similarity (top-k over --matrix)",
             (s, v, src) => s with { App = v }),
         new("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)",
             (s, v, src) => s with { Mode = v }),
@@ -39,6 +39,14 @@ internal static class SettingsBinder
             (s, v, src) => s with { Address = v }),
         new("mtu", "BYTES", $"DPDK ports: largest IP packet, 68..{RunSettings.MaxMtu} (default 1500; mbufs are sized for it; larger datagrams are oversized drops)",
             (s, v, src) => s with { Mtu = Int("mtu", v, src, 68, RunSettings.MaxMtu) }),
+        new("matrix", "FILE", "similarity: the stored matrix, .npy (float32 '<f4', C order, N x D; mapped read-only) or FAISS .fvecs",
+            (s, v, src) => s with { Matrix = v }),
+        new("metric", "NAME", "similarity: cosine | dot (default cosine)",
+            (s, v, src) => s with { Metric = Enum<SimilarityMetric>("metric", v, src) }),
+        new("k-max", "N", "similarity: the largest k a QUERY may ask for, 1..65535 (default 100)",
+            (s, v, src) => s with { KMax = Int("k-max", v, src, 1, ushort.MaxValue) }),
+        new("projection", "FILE", "similarity: the projection P (M x D .npy) PROJECT multiplies by (y = P.x); none: PROJECT is not served",
+            (s, v, src) => s with { Projection = v }),
         new("duration", "SECONDS", "run time; 0 or absent: until SIGINT/SIGTERM",
             (s, v, src) => s with { Duration = Double("duration", v, src, 0, 7 * 24 * 3600) }),
         new("burst", "N", "packets per rx_burst, 1..512 (default 32)",

@@ -49,6 +49,18 @@ public abstract class AppDescriptor
     public virtual TResult CreateFrameApp<TResult>(FrameAppContext context, IFrameAppConsumer<TResult> consumer)
         => throw new ConfigurationException("app", $"app '{Name}' does not handle L2 frames");
 
+    /// <summary>
+    /// Opens what one run of the app shares across its workers (a loaded matrix, a compute thread)
+    /// before the backend starts, and returns the descriptor the run uses (disposed after it when
+    /// it is <see cref="IDisposable"/>). Default: this descriptor, nothing to open.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A file or value the app needs is wrong (exit 2).</exception>
+    /// <exception cref="EnvironmentException">The host cannot hold it (exit 3).</exception>
+    public virtual AppDescriptor Open(AppOptions options, TextWriter log) => this;
+
+    /// <summary>Counters the app keeps beyond the workers' (name → value), for the report.</summary>
+    public virtual IReadOnlyList<KeyValuePair<string, long>> Counters => [];
+
     /// <summary>Makes the UDP app for a run and hands it to <paramref name="consumer"/>. Called once per worker.</summary>
     public virtual TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
         => throw new ConfigurationException("app", $"app '{Name}' does not handle UDP datagrams");

@@ -16,7 +16,22 @@ public static class RunHost
     public static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log)
     {
         var backend = selection.Backend;
-        var app = AppCatalog.Find(settings.App);
+        // Open what the app's workers share (a loaded matrix) before the backend starts; disposed
+        // after the backend has stopped, so no worker still reads it.
+        var app = AppCatalog.Find(settings.App).Open(settings.AppOptions, log);
+        try
+        {
+            return Run(selection, settings, stop, log, app);
+        }
+        finally
+        {
+            (app as IDisposable)?.Dispose();
+        }
+    }
+
+    private static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log, AppDescriptor app)
+    {
+        var backend = selection.Backend;
         string? mode = app.ResolveMode(settings.Mode);
 
         backend.Start(settings, app);
@@ -70,7 +85,7 @@ public static class RunHost
             App = app.Name, Mode = mode, Backend = backend.Name, BackendReason = selection.Reason,
             ElapsedSeconds = elapsed, StopCause = stop.Cause, WorkerFailure = workerFailure,
             Final = Capture(backend, extendedPortStats: true),
-            GcCollections = gcCollections, GcAllocatedBytes = allocated,
+            GcCollections = gcCollections, GcAllocatedBytes = allocated, AppCounters = app.Counters,
         };
         if (settings.StatsJson is not null) report.WriteJson(settings.StatsJson);
         log.WriteLine(LiveLine.Summary(report));

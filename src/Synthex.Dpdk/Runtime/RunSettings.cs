@@ -102,8 +102,20 @@ public sealed record RunSettings
     /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
 
+    /// <summary><c>similarity</c>: the stored matrix, a .npy (float32 '&lt;f4', C order, N × D; mapped read-only) or .fvecs file.</summary>
+    public string? Matrix { get; init; }
+
+    /// <summary><c>similarity</c>: cosine or dot (default cosine).</summary>
+    public SimilarityMetric Metric { get; init; } = SimilarityMetric.Cosine;
+
+    /// <summary><c>similarity</c>: the largest k a QUERY may ask for, 1..65535 (default 100).</summary>
+    public int KMax { get; init; } = 100;
+
+    /// <summary><c>similarity</c>: the projection P (M × D .npy) that PROJECT multiplies by; null: PROJECT not served.</summary>
+    public string? Projection { get; init; }
+
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, Matrix, Metric, KMax, Projection);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];
@@ -138,6 +150,7 @@ public sealed record RunSettings
         if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
         if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
         Range("mtu", Mtu, 68, MaxMtu);
+        Range("k-max", KMax, 1, ushort.MaxValue);
         _ = Endpoint.OwnedAddress.ParseList(Address);
         if (Ports is not null && ParsePorts(Ports).Count == 0)
             throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");

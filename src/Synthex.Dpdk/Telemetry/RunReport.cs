@@ -33,6 +33,9 @@ public sealed class RunReport
     /// <summary>Bytes allocated by the whole process during the window (control thread included).</summary>
     public required long GcAllocatedBytes { get; init; }
 
+    /// <summary>The app's own counters (a service's statuses, batches), name → value; written as <c>"app_counters"</c>.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> AppCounters { get; init; } = [];
+
     /// <summary><c>rx = replied + absorbed + dropped</c> and <c>tx = replied + originated</c> (<see cref="StatsSnapshot.Accounted"/>).</summary>
     public bool Accounted => Final.Accounted;
 
@@ -72,6 +75,13 @@ public sealed class RunReport
         w.WriteEndObject();
         w.WriteBoolean("accounted", Accounted);
         w.WriteEndObject();
+
+        if (AppCounters.Count > 0)
+        {
+            w.WriteStartObject("app_counters");
+            foreach (var (name, value) in AppCounters) w.WriteNumber(name, value);
+            w.WriteEndObject();
+        }
 
         w.WriteStartArray("ports");
         foreach (var p in s.Ports)
