@@ -39,7 +39,7 @@ internal sealed partial class SynthexProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        var argv = new List<string>();
+        var argv = new List<string>(RestoreSigint);
         if (wrapper is { Count: > 0 }) argv.AddRange(wrapper);
         argv.Add(DotnetHost);
         argv.Add(Path.Combine(binDirectory ?? BinDirectory, "synthex.dll"));
@@ -53,6 +53,14 @@ internal sealed partial class SynthexProcess : IDisposable
         if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
         return new SynthexProcess(Process.Start(psi) ?? throw new InvalidOperationException("cannot start synthex"));
     }
+
+    /// <summary>
+    /// Put in front of every child that a test stops with SIGINT (synthex, testpmd): a shell's
+    /// background job (<c>scripts/test.sh &amp;</c>, nohup) starts with SIGINT ignored, .NET's
+    /// Process.Start passes ignored signals on, and a child that ignores SIGINT never stops. env
+    /// resets SIGINT to its default and execs the command, so the pid stays the child's.
+    /// </summary>
+    public static readonly string[] RestoreSigint = ["/usr/bin/env", "--default-signal=INT"];
 
     /// <summary>The dotnet host running the tests (an absolute path, so wrappers need no PATH).</summary>
     public static string DotnetHost

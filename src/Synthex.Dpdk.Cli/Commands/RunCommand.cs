@@ -33,12 +33,14 @@ internal static class RunCommand
 
         using var stop = new QuitFlag();
         using var signals = new StopSignals(stop);
+        if (StopSignals.SigintIgnored())
+            output.WriteLine("synthex: SIGINT is ignored (started as a background job or with nohup): stop with SIGTERM");
         BackendSelection? selection = null;
         try
         {
             selection = BackendSelector.Open(settings, Backends);
             var report = RunHost.Run(selection, settings, stop, output);
-            return report.Accounted && report.WorkerFailure is null ? ExitCodes.Ok : ExitCodes.Failure;
+            return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failure;
         }
         catch (ConfigurationException e)
         {

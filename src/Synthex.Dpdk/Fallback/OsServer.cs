@@ -11,7 +11,7 @@ namespace Synthex.Dpdk.Fallback;
 /// A running OS backend: <see cref="OsBackendOptions.Workers"/> threads, each serving
 /// its own <c>SO_REUSEPORT</c> socket with its own copy of the app. The control thread starts
 /// it, reads the workers' counters while it runs, and stops it; stopping drains what is in
-/// flight so the counters balance (<c>rx == tx + dropped</c>).
+/// flight so the counters balance (<c>rx = replied + absorbed + dropped</c>, <c>tx = replied + originated</c>).
 /// </summary>
 public sealed class OsServer : IDisposable
 {

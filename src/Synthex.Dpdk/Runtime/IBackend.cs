@@ -22,7 +22,7 @@ namespace Synthex.Dpdk.Runtime;
 /// queues and launches the workers, and returns once packets are being processed →
 /// <see cref="Workers"/> and <see cref="ReadPortStats"/> are read by the stats thread while it
 /// runs → <see cref="Stop"/> sets the quit flag, joins the workers and drains their TX buffers,
-/// after which the counters are final and <c>rx == tx + dropped</c> holds → <see cref="IDisposable.Dispose"/>
+/// after which the counters are final and <c>rx = replied + absorbed + dropped</c> holds → <see cref="IDisposable.Dispose"/>
 /// closes ports and releases the environment (e.g. <c>rte_eal_cleanup</c>).</para>
 /// <para><b>Workers</b> must follow the hot-path rules: the app is a struct obtained through
 /// <see cref="AppDescriptor.CreateFrameApp{TResult}"/> or

@@ -15,7 +15,6 @@ public static class RunHost
 {
     public static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log)
     {
-        var backend = selection.Backend;
         // Open what the app's workers share (a loaded matrix) before the backend starts; disposed
         // after the backend has stopped, so no worker still reads it.
         var app = AppCatalog.Find(settings.App).Open(settings.AppOptions, log);
@@ -87,7 +86,19 @@ public static class RunHost
             Final = Capture(backend, extendedPortStats: true),
             GcCollections = gcCollections, GcAllocatedBytes = allocated, AppCounters = app.Counters,
         };
-        if (settings.StatsJson is not null) report.WriteJson(settings.StatsJson);
+        if (settings.StatsJson is not null)
+        {
+            // Validate() checked the directory before the run; it can still go (or fill up) since.
+            try
+            {
+                report.WriteJson(settings.StatsJson);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                report.StatsJsonFailure = $"could not write --stats-json '{settings.StatsJson}': {e.Message}";
+                log.WriteLine($"synthex: {report.StatsJsonFailure}");
+            }
+        }
         log.WriteLine(LiveLine.Summary(report));
         return report;
     }

@@ -16,6 +16,45 @@ namespace Synthex.Dpdk.Runtime;
 /// </remarks>
 public sealed record RunSettings
 {
+    /// <summary>
+    /// Every configuration key, in the order <c>--help</c> lists them and options are applied.
+    /// To add a key: a property below and one entry here (its range, if any, goes in the entry);
+    /// the command line, the JSON file, the environment and <see cref="Validate"/> pick it up.
+    /// </summary>
+    public static readonly IReadOnlyList<RunOption> Options =
+    [
+        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), similarity (top-k over --matrix)", (s, v) => s with { App = v }),
+        new TextOption("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)", (s, v) => s with { Mode = v }),
+        new TextOption("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)", (s, v) => s with { Backend = v }),
+        new TextOption("listen", "ADDR:PORT", "UDP service address: bound by the OS backends; on DPDK its port is the service port (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),
+        new TextOption("address", "ADDR/PREFIX[@PORT],...", "DPDK ports: the appliance's own addresses (ARP, ND, ping answered; UDP to them served), e.g. 10.0.0.1/24,fd00::1/64; none: UDP for the service port whatever its destination",
+            (s, v) => s with { Address = v }),
+        new IntOption("mtu", "BYTES", "DPDK ports: largest IP packet (mbufs are sized for it; larger datagrams are oversized drops)", 68, MaxMtu, s => s.Mtu, (s, v) => s with { Mtu = v }),
+        new TextOption("matrix", "FILE", "similarity: the stored matrix, .npy (float32 '<f4', C order, N x D; mapped read-only) or FAISS .fvecs", (s, v) => s with { Matrix = v }),
+        new EnumOption<SimilarityMetric>("metric", "NAME", "similarity: cosine | dot (default cosine)", (s, v) => s with { Metric = v }),
+        new IntOption("k-max", "N", "similarity: the largest k a QUERY may ask for", 1, ushort.MaxValue, s => s.KMax, (s, v) => s with { KMax = v }),
+        new TextOption("projection", "FILE", "similarity: the projection P (M x D .npy) PROJECT multiplies by (y = P.x); none: PROJECT is not served", (s, v) => s with { Projection = v }),
+        new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
+        new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
+        new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
+        new TextOption("stats-json", "FILE", "write the JSON report here when the run ends (also on Ctrl-C); its directory must exist", (s, v) => s with { StatsJson = v }),
+        new EnumOption<PortTopology>("topology", "NAME", "forward port topology: auto | paired (0<->1, 2<->3) | loop | map", (s, v) => s with { Topology = v }),
+        new TextOption("port-map", "IN:OUT,...", "explicit forward map for --topology map, e.g. 0:1,1:0",
+            (s, v) => s with { PortMap = v, Topology = s.Topology == PortTopology.Auto ? PortTopology.Map : s.Topology }),
+        new TextOption("peer-macs", "PORT=MAC,...", "l2fwd destination MAC per output port (default 02:00:00:00:00:<port>)", (s, v) => s with { PeerMacs = v }),
+        new TextOption("ports", "NAME|ID,...", "DPDK ports to use, by name or id, e.g. net_null0,0000:03:00.0 (default: every port EAL found)", (s, v) => s with { Ports = v }),
+        new BoolOption("promiscuous", "put DPDK ports in promiscuous mode", s => s.Promiscuous, (s, v) => s with { Promiscuous = v }),
+        new IntOption("rx-queues", "N", "RX queues per port, spread by RSS", 1, 16, s => s.RxQueues, (s, v) => s with { RxQueues = v }),
+        new IntOption("rx-descriptors", "N", "RX ring size", 64, 4096, s => s.RxDescriptors, (s, v) => s with { RxDescriptors = v }),
+        new IntOption("tx-descriptors", "N", "TX ring size", 64, 4096, s => s.TxDescriptors, (s, v) => s with { TxDescriptors = v }),
+        new SecondsOption("link-timeout", "how long to wait for links to come up", 0, 60, s => s.LinkTimeout, (s, v) => s with { LinkTimeout = v }),
+        new IntOption("workers", "N", "OS backends: worker threads, 0: one per CPU", 0, 256, s => s.Workers, (s, v) => s with { Workers = v }),
+        new BoolOption("pin-cpus", "OS backends: pin worker i to CPU i", s => s.PinCpus, (s, v) => s with { PinCpus = v }),
+        new IntOption("buffers", "N", "OS backends: receive buffers per worker, a power of two", 64, 32768, s => s.Buffers, (s, v) => s with { Buffers = v }),
+        new IntOption("buffer-size", "BYTES", "OS backends: bytes per receive buffer (larger datagrams are truncated_datagram drops)", 512, 65536,
+            s => s.BufferSize, (s, v) => s with { BufferSize = v }),
+    ];
+
     /// <summary>Application name (see <c>synthex run --help</c> for the list).</summary>
     public string App { get; init; } = "forward";
 
@@ -131,29 +170,33 @@ public sealed record RunSettings
                 : $"unknown mode '{Mode}' for app '{app.Name}'; allowed: {string.Join(", ", app.Modes)}");
         if (!BackendSelector.Names.Contains(Backend, StringComparer.Ordinal))
             throw new ConfigurationException("backend", $"unknown backend '{Backend}'; allowed: {string.Join(", ", BackendSelector.Names)}");
-        Range("burst", Burst, 1, IPacketIo.MaxBurst);
-        Range("rx-queues", RxQueues, 1, 16);
-        Range("rx-descriptors", RxDescriptors, 64, 4096);
-        Range("tx-descriptors", TxDescriptors, 64, 4096);
-        Range("workers", Workers, 0, 256);
-        Range("buffers", Buffers, 64, 32768);
+        foreach (var option in Options) option.Check(this);
         if (!int.IsPow2(Buffers))
             throw new ConfigurationException("buffers", $"{Buffers} is not a power of two (the io_uring buffer ring needs one), e.g. 1024, 2048, 4096");
-        Range("buffer-size", BufferSize, 512, 65536);
-        RangeD("duration", Duration, 0, 7 * 24 * 3600);
-        RangeD("stats-interval", StatsInterval, 0, 3600);
-        RangeD("link-timeout", LinkTimeout, 0, 60);
         if (!TryParseListen(Listen, out _, out _))
             throw new ConfigurationException("listen", $"'{Listen}' is not ADDR:PORT (e.g. 0.0.0.0:9000 or [::]:9000, port 1..65535)");
         if (Topology == PortTopology.Map && string.IsNullOrWhiteSpace(PortMap))
             throw new ConfigurationException("port-map", "topology 'map' needs a port map, e.g. \"0:1,1:0\"");
         if (PortMap is not null) _ = Apps.PortMap.Parse(PortMap);
         if (PeerMacs is not null) _ = MacTable.ParsePeers(PeerMacs);
-        Range("mtu", Mtu, 68, MaxMtu);
-        Range("k-max", KMax, 1, ushort.MaxValue);
+        if (StatsJson is not null) CheckStatsJson(StatsJson);
         _ = Endpoint.OwnedAddress.ParseList(Address);
         if (Ports is not null && ParsePorts(Ports).Count == 0)
             throw new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
+    }
+
+    /// <summary>
+    /// The report is written at the end of a run that may have lasted hours: a path that cannot be
+    /// written must stop the run before it starts, not lose the report after it.
+    /// </summary>
+    private static void CheckStatsJson(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new ConfigurationException("stats-json", $"'{path}' is a directory; give a file name in it, e.g. '{Path.Combine(path, "report.json")}'");
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir))
+            throw new ConfigurationException("stats-json", $"directory '{dir}' of '{path}' does not exist; create it first");
     }
 
     /// <summary>Splits a port list (<c>"net_null0, 1"</c>) into names and ids.</summary>
@@ -168,17 +211,5 @@ public sealed record RunSettings
         if (!text.Contains(':') || !System.Net.IPEndPoint.TryParse(text, out var ep) || ep.Port == 0) return false;
         (address, port) = (ep.Address, ep.Port);
         return true;
-    }
-
-    private static void Range(string key, int value, int min, int max)
-    {
-        if (value < min || value > max)
-            throw new ConfigurationException(key, $"{value} is out of range; allowed {min}..{max}");
-    }
-
-    private static void RangeD(string key, double value, double min, double max)
-    {
-        if (!(value >= min && value <= max))
-            throw new ConfigurationException(key, $"{value.ToString(CultureInfo.InvariantCulture)} is out of range; allowed {min}..{max} seconds");
     }
 }

@@ -36,13 +36,17 @@ public sealed class RunReport
     /// <summary>The app's own counters (a service's statuses, batches), name → value; written as <c>"app_counters"</c>.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> AppCounters { get; init; } = [];
 
+    /// <summary>Why <c>--stats-json</c> could not be written at the end, or null. Such a run exits 1.</summary>
+    public string? StatsJsonFailure { get; set; }
+
+    /// <summary>Every packet accounted for, no worker failed, the report written: the run exits 0.</summary>
+    public bool Succeeded => Accounted && WorkerFailure is null && StatsJsonFailure is null;
+
     /// <summary><c>rx = replied + absorbed + dropped</c> and <c>tx = replied + originated</c> (<see cref="StatsSnapshot.Accounted"/>).</summary>
     public bool Accounted => Final.Accounted;
 
     public void WriteJson(string path)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
         using var stream = File.Create(path);
         WriteJson(stream);
     }

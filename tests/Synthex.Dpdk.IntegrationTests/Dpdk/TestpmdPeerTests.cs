@@ -30,7 +30,9 @@ public partial class TestpmdPeerTests
             link == "memif" ? $"net_memif0,role=server,socket={socket}" : $"net_vhost0,iface={socket},queues=1"]);
         Assert.True(synthex.WaitFor("synthex: running", 30_000), synthex.Output);
 
-        var psi = new ProcessStartInfo("dpdk-testpmd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Stopped with SIGINT below: started with SIGINT restored, however the suite was launched.
+        var psi = new ProcessStartInfo(SynthexProcess.RestoreSigint[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in SynthexProcess.RestoreSigint.Skip(1).Append("dpdk-testpmd")) psi.ArgumentList.Add(a);
         string[] peer = link == "memif"
             ? ["--vdev", $"net_memif0,role=client,socket={socket}"]
             : ["--single-file-segments", "--vdev", $"virtio_user0,path={socket},queues=1"];

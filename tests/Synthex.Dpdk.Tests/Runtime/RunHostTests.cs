@@ -9,12 +9,12 @@ namespace Synthex.Dpdk.Tests.Runtime;
 
 public class RunHostTests
 {
-    /// <summary>A backend whose one worker processed some packets and then died in its loop.</summary>
-    private sealed class DyingBackend : IBackend
+    /// <summary>A backend whose one worker processed some packets (and then, when <paramref name="dies"/>, died in its loop).</summary>
+    private sealed class TestBackend(bool dies) : IBackend
     {
         private readonly WorkerCounters _worker = new(1);
 
-        public DyingBackend()
+        public TestBackend() : this(dies: true)
         {
             _worker.Rx(10, 640);
             _worker.Tx(9, 576);
@@ -27,7 +27,10 @@ public class RunHostTests
         public IReadOnlyList<WorkerCounters> Workers => [_worker];
         public void Start(RunSettings settings, AppDescriptor app) { }
         public IReadOnlyList<PortStats> ReadPortStats(bool extended) => [new PortStats(0, "test0", 10, 9, 640, 576, 0, 0, 0, 0)];
-        public void Stop() => throw new InvalidOperationException("worker failed: lcore 1: boom");
+        public void Stop()
+        {
+            if (dies) throw new InvalidOperationException("worker failed: lcore 1: boom");
+        }
         public void Dispose() { }
     }
 
@@ -39,7 +42,7 @@ public class RunHostTests
         using var stop = new QuitFlag();
         var log = new StringWriter();
 
-        var report = RunHost.Run(new BackendSelection(new DyingBackend(), "test"), settings, stop, log);
+        var report = RunHost.Run(new BackendSelection(new TestBackend(), "test"), settings, stop, log);
 
         Assert.Equal("worker failed: lcore 1: boom", report.WorkerFailure);
         Assert.Contains("synthex: test: worker failed: lcore 1: boom", log.ToString());
@@ -48,5 +51,26 @@ public class RunHostTests
         Assert.Equal("worker failed: lcore 1: boom", root.GetProperty("worker_failure").GetString());
         Assert.Equal(10, root.GetProperty("totals").GetProperty("rx_packets").GetInt64());
         File.Delete(json);
+    }
+
+    /// <summary>
+    /// Regression: a report that could not be written at the end threw past the summary line and
+    /// exited 1 with a stack trace (or, into a missing directory, silently made it). Now the run
+    /// says so, still prints its summary, and fails.
+    /// </summary>
+    [Fact]
+    public void A_report_that_cannot_be_written_at_the_end_is_named_and_fails_the_run()
+    {
+        var settings = new RunSettings { App = "forward", Mode = "io", Duration = 0.05, StatsInterval = 0, StatsJson = "/proc/synthex-none/report.json" };
+        using var stop = new QuitFlag();
+        var log = new StringWriter();
+
+        var report = RunHost.Run(new BackendSelection(new TestBackend(dies: false), "test"), settings, stop, log);
+
+        Assert.True(report.Accounted);
+        Assert.NotNull(report.StatsJsonFailure);
+        Assert.False(report.Succeeded);
+        Assert.Contains("synthex: could not write --stats-json '/proc/synthex-none/report.json'", log.ToString());
+        Assert.Contains("every packet accounted for", log.ToString()); // the summary still comes
     }
 }

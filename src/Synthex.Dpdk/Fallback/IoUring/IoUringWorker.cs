@@ -120,7 +120,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             if (!draining && Stop.IsRequested)
             {
                 // Stop receiving, but finish what is in flight so every datagram received is
-                // answered or counted: rx == tx + dropped at the end.
+                // answered, absorbed or counted: rx = replied + absorbed + dropped at the end.
                 draining = true;
                 drainStart = Stopwatch.GetTimestamp();
                 if (_recvArmed) IoUringOps.PrepCancel(ring.NextSqe(), RecvTag, CancelTag);

@@ -90,8 +90,11 @@ internal sealed unsafe class DpdkPort : IDisposable
 
         if (mtu != RunSettings.DefaultMtu)
         {
-            if (mtu > info.max_mtu || mtu < info.min_mtu)
-                throw new ConfigurationException("mtu", $"{mtu} is outside what port {Label} supports ({info.min_mtu}..{info.max_mtu})");
+            // The frame: Ethernet header, two VLAN tags, the IP packet (CRC stripped by the port).
+            int frame = mtu + 14 + 8;
+            if (mtu > info.max_mtu || mtu < info.min_mtu || frame > info.max_rx_pktlen)
+                throw new ConfigurationException("mtu", $"{mtu} is more than port {Label} takes (MTU {info.min_mtu}..{info.max_mtu}, " +
+                                                        $"frames up to {info.max_rx_pktlen} bytes: --mtu {Math.Min(info.max_mtu, (int)info.max_rx_pktlen - 22)} at most)");
             conf.rxmode.mtu = (uint)mtu;
         }
         DpdkError.Check(Ethdev.rte_eth_dev_configure(Id, (ushort)rxQueues, (ushort)txQueues, &conf), "rte_eth_dev_configure", Label);
