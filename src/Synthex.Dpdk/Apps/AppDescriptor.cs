@@ -58,8 +58,8 @@ public abstract class AppDescriptor
     /// <exception cref="EnvironmentException">The host cannot hold it (exit 3).</exception>
     public virtual AppDescriptor Open(AppOptions options, TextWriter log) => this;
 
-    /// <summary>Counters the app keeps beyond the workers' (name → value), for the report.</summary>
-    public virtual IReadOnlyList<KeyValuePair<string, long>> Counters => [];
+    /// <summary>The app's own counters by name, for the report (empty for apps without).</summary>
+    public virtual IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => [];
 
     /// <summary>Makes the UDP app for a run and hands it to <paramref name="consumer"/>. Called once per worker.</summary>
     public virtual TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)

@@ -58,7 +58,7 @@ public static class RunHost
                 && Stopwatch.GetElapsedTime(previous.Timestamp) >= interval / 2)
             {
                 var current = Capture(backend);
-                log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name));
+                log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name) + ServiceLine(app));
                 previous = current;
             }
         }
@@ -84,7 +84,7 @@ public static class RunHost
             App = app.Name, Mode = mode, Backend = backend.Name, BackendReason = selection.Reason,
             ElapsedSeconds = elapsed, StopCause = stop.Cause, WorkerFailure = workerFailure,
             Final = Capture(backend, extendedPortStats: true),
-            GcCollections = gcCollections, GcAllocatedBytes = allocated, AppCounters = app.Counters,
+            GcCollections = gcCollections, GcAllocatedBytes = allocated, Service = app.ServiceCounters(),
         };
         if (settings.StatsJson is not null)
         {
@@ -101,6 +101,14 @@ public static class RunHost
         }
         log.WriteLine(LiveLine.Summary(report));
         return report;
+    }
+
+    /// <summary>The app's counters that are not zero, appended to the live line (consensus: rounds, chunks, busy, stale...).</summary>
+    private static string ServiceLine(AppDescriptor app)
+    {
+        var counters = app.ServiceCounters();
+        if (counters.Count == 0) return "";
+        return " |" + string.Concat(counters.Where(kv => kv.Value != 0).Select(kv => $" {kv.Key} {kv.Value}"));
     }
 
     private static StatsSnapshot Capture(IBackend backend, bool extendedPortStats = false)

@@ -33,8 +33,8 @@ public sealed class RunReport
     /// <summary>Bytes allocated by the whole process during the window (control thread included).</summary>
     public required long GcAllocatedBytes { get; init; }
 
-    /// <summary>The app's own counters (a service's statuses, batches), name → value; written as <c>"app_counters"</c>.</summary>
-    public IReadOnlyList<KeyValuePair<string, long>> AppCounters { get; init; } = [];
+    /// <summary>The app's own counters (consensus: rounds, chunks, refusals by status...); empty for apps without.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Service { get; init; } = [];
 
     /// <summary>Why <c>--stats-json</c> could not be written at the end, or null. Such a run exits 1.</summary>
     public string? StatsJsonFailure { get; set; }
@@ -79,13 +79,6 @@ public sealed class RunReport
         w.WriteEndObject();
         w.WriteBoolean("accounted", Accounted);
         w.WriteEndObject();
-
-        if (AppCounters.Count > 0)
-        {
-            w.WriteStartObject("app_counters");
-            foreach (var (name, value) in AppCounters) w.WriteNumber(name, value);
-            w.WriteEndObject();
-        }
 
         w.WriteStartArray("ports");
         foreach (var p in s.Ports)
@@ -132,6 +125,13 @@ public sealed class RunReport
             w.WriteEndObject();
         }
         w.WriteEndArray();
+
+        if (Service.Count > 0)
+        {
+            w.WriteStartObject("service");
+            foreach (var (name, value) in Service) w.WriteNumber(name, value);
+            w.WriteEndObject();
+        }
 
         w.WriteStartObject("gc");
         w.WriteNumber("collections", GcCollections);

@@ -71,7 +71,7 @@ public class SimilarityServiceTests
         Assert.Equal(40, totals.GetProperty("absorbed").GetInt64());
         Assert.Equal(40, totals.GetProperty("originated").GetInt64());
         Assert.True(totals.GetProperty("accounted").GetBoolean());
-        var app = json.GetProperty("app_counters");
+        var app = json.GetProperty("service");
         Assert.Equal(40, app.GetProperty("queries").GetInt64());
         Assert.Equal(40, app.GetProperty("answered").GetInt64());
         Assert.Equal(1, app.GetProperty("bad_dimension").GetInt64());

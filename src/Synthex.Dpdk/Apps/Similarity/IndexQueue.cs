@@ -5,7 +5,10 @@ namespace Synthex.Dpdk.Apps;
 
 /// <summary>
 /// A bounded lock-free multi-producer multi-consumer queue of ints (slot indices), Vyukov's
-/// bounded MPMC design — the kernel-backend stand-in for DPDK's <c>rte_ring</c>: each cell has a
+/// bounded MPMC design, in the role DPDK's <c>rte_ring</c> plays between lcores. Used on every
+/// backend, DPDK included: the similarity compute thread is a .NET thread, not an EAL lcore, and
+/// one queue keeps the hand-off the same everywhere (rte_ring would need the shim for each
+/// enqueue, a native call per datagram). Each cell has a
 /// sequence number that says whether it is free for the producer of that turn or full for its
 /// consumer, so producers and consumers claim cells with one CAS on their own counter.
 /// No allocation after construction, no lock; a full queue refuses (<see cref="TryEnqueue"/>

@@ -70,7 +70,7 @@ public sealed class SimilarityApp : AppDescriptor
         public override TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
             => consumer.Accept(new SimilarityDatagrams(service));
 
-        public override IReadOnlyList<KeyValuePair<string, long>> Counters => service.Counters;
+        public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => service.Counters;
 
         public void Dispose() => service.Dispose();
     }

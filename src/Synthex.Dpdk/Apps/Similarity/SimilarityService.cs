@@ -66,7 +66,7 @@ public sealed class SimilarityService : IDisposable
     private readonly TopKScorer _scorer;
     private readonly Thread _compute;
     private readonly ManualResetEventSlim _wake = new(false);
-    private volatile int _sleeping;
+    private int _sleeping;
     private volatile bool _stopping;
     private string? _computeFailure;
 
@@ -189,7 +189,7 @@ public sealed class SimilarityService : IDisposable
         _kind[slot] = kind;
         c[(int)(kind == Kind.Query ? WorkerCounter.Queries : WorkerCounter.Projects)]++;
         _todo.TryEnqueue(slot); // never full: it holds at most every slot once
-        if (_sleeping != 0) _wake.Set();
+        if (Volatile.Read(ref _sleeping) != 0) _wake.Set();
         return DatagramVerdict.Absorbed;
     }
 
@@ -256,10 +256,11 @@ public sealed class SimilarityService : IDisposable
     private void Sleep()
     {
         _wake.Reset();
-        _sleeping = 1;
-        // Checked again after raising the flag: a worker that enqueued before seeing it did not wake us.
+        // A full fence (not a volatile store, which a later load may pass): either the worker's
+        // enqueue is visible to the check below, or the flag is visible to the worker, which sets the event.
+        Interlocked.Exchange(ref _sleeping, 1);
         if (_todo.Count == 0 && !_stopping) _wake.Wait(100);
-        _sleeping = 0;
+        Volatile.Write(ref _sleeping, 0);
     }
 
     private void ScoreQueries(ReadOnlySpan<int> slots, float[] x, int[] ks, int[] counts, Match[] matches)
