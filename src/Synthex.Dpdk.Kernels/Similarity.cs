@@ -36,7 +36,23 @@ public static unsafe class Similarity
     /// </summary>
     /// <exception cref="ArgumentException">Empty inputs, a length that is not a multiple of <paramref name="dimension"/>, k out of 1..stored count, or outputs of the wrong size.</exception>
     public static void TopK(ReadOnlySpan<float> queries, ReadOnlySpan<float> stored, int dimension, int k, Span<int> indices, Span<float> scores) =>
-        TopK(s_path, queries, stored, dimension, k, indices, scores);
+        TopK(s_path, queries, stored, dimension, k, default, default, indices, scores);
+
+    /// <summary>
+    /// <see cref="TopK(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{int}, Span{float})"/> over scaled scores:
+    /// score(q, s) = ((queries[q] · stored[s]) × <paramref name="queryScale"/>[q]) × <paramref name="rowScale"/>[s], rounded in
+    /// that order for every pair. With inverse norms as the scales this is cosine similarity over stored rows that stay
+    /// as they were written (a mapped file is never rewritten); a zero vector's scale 0 gives it score 0.
+    /// </summary>
+    /// <exception cref="ArgumentException">As the unscaled overload, or a scale span of the wrong length.</exception>
+    public static void TopK(ReadOnlySpan<float> queries, ReadOnlySpan<float> stored, int dimension, int k,
+                            ReadOnlySpan<float> queryScale, ReadOnlySpan<float> rowScale, Span<int> indices, Span<float> scores)
+    {
+        (int nq, int ns) = Shape(queries, stored, dimension);
+        if (queryScale.Length != nq) throw new ArgumentException($"Expected {nq} query scales, got {queryScale.Length}.", nameof(queryScale));
+        if (rowScale.Length != ns) throw new ArgumentException($"Expected {ns} row scales, got {rowScale.Length}.", nameof(rowScale));
+        TopK(s_path, queries, stored, dimension, k, queryScale, rowScale, indices, scores);
+    }
 
     /// <summary>The full score matrix: scores[q·n + s] = queries[q] · stored[s].</summary>
     /// <exception cref="ArgumentException">Empty inputs, lengths not multiples of <paramref name="dimension"/>, or <paramref name="scores"/> of the wrong size.</exception>
@@ -54,7 +70,12 @@ public static unsafe class Similarity
         ScoresFor(path)(ref MemoryMarshal.GetReference(queries), nq, ref MemoryMarshal.GetReference(stored), ns, dimension, ref MemoryMarshal.GetReference(scores), ns);
     }
 
-    internal static void TopK(SimdPath path, ReadOnlySpan<float> queries, ReadOnlySpan<float> stored, int dimension, int k, Span<int> indices, Span<float> scores)
+    internal static void TopK(SimdPath path, ReadOnlySpan<float> queries, ReadOnlySpan<float> stored, int dimension, int k, Span<int> indices, Span<float> scores) =>
+        TopK(path, queries, stored, dimension, k, default, default, indices, scores);
+
+    /// <summary>Empty scale spans: unscaled dot products.</summary>
+    internal static void TopK(SimdPath path, ReadOnlySpan<float> queries, ReadOnlySpan<float> stored, int dimension, int k,
+                              ReadOnlySpan<float> queryScale, ReadOnlySpan<float> rowScale, Span<int> indices, Span<float> scores)
     {
         SimdInfo.EnsureAvailable(path);
         (int nq, int ns) = Shape(queries, stored, dimension);
@@ -74,12 +95,24 @@ public static unsafe class Similarity
                 int rows = Math.Min(Block, ns - s0);
                 Span<float> sc = block.AsSpan(0, nq * rows);
                 score(ref MemoryMarshal.GetReference(queries), nq, ref Unsafe.AsRef(in stored[s0 * dimension]), rows, dimension, ref MemoryMarshal.GetReference(sc), rows);
+                if (!rowScale.IsEmpty) Scale(sc, rows, queryScale, rowScale.Slice(s0, rows));
                 for (int q = 0; q < nq; q++)
                     select(sc.Slice(q * rows, rows), s0, scores.Slice(q * k, k), indices.Slice(q * k, k));
             }
         }
         finally { System.Buffers.ArrayPool<float>.Shared.Return(block); }
         for (int q = 0; q < nq; q++) SortDescending(scores.Slice(q * k, k), indices.Slice(q * k, k));
+    }
+
+    /// <summary>sc[q·rows + j] = (sc[q·rows + j] × queryScale[q]) × rowScale[j]: a pair's rounding never depends on its batch.</summary>
+    private static void Scale(Span<float> sc, int rows, ReadOnlySpan<float> queryScale, ReadOnlySpan<float> rowScale)
+    {
+        for (int q = 0; q < queryScale.Length; q++)
+        {
+            Span<float> row = sc.Slice(q * rows, rows);
+            float qs = queryScale[q];
+            for (int j = 0; j < row.Length; j++) row[j] = row[j] * qs * rowScale[j];
+        }
     }
 
     private static (int Queries, int Stored) Shape(ReadOnlySpan<float> queries, ReadOnlySpan<float> stored, int dimension)

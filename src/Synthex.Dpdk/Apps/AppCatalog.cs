@@ -5,7 +5,7 @@ namespace Synthex.Dpdk.Apps;
 /// <summary>The built-in applications by name. New apps register here.</summary>
 public static class AppCatalog
 {
-    private static readonly AppDescriptor[] Apps = [new ForwardApp(), new ReflectApp(), new FrameReflectApp(), new RendezvousApp(), new Consensus.ConsensusApp()];
+    private static readonly AppDescriptor[] Apps = [new ForwardApp(), new ReflectApp(), new FrameReflectApp(), new RendezvousApp(), new Consensus.ConsensusApp(), new SimilarityApp()];
 
     public static IReadOnlyList<AppDescriptor> All => Apps;
 

@@ -55,6 +55,15 @@ public abstract class AppDescriptor
     /// </summary>
     public virtual int MaxWorkers => int.MaxValue;
 
+    /// <summary>
+    /// Opens what one run of the app shares across its workers (a loaded matrix, a compute thread)
+    /// before the backend starts, and returns the descriptor the run uses (disposed after it when
+    /// it is <see cref="IDisposable"/>). Default: this descriptor, nothing to open.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A file or value the app needs is wrong (exit 2).</exception>
+    /// <exception cref="EnvironmentException">The host cannot hold it (exit 3).</exception>
+    public virtual AppDescriptor Open(AppOptions options, TextWriter log) => this;
+
     /// <summary>The app's own counters by name, for the report (empty for apps without).</summary>
     public virtual IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => [];
 

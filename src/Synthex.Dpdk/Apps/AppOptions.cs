@@ -11,6 +11,11 @@ namespace Synthex.Dpdk.Apps;
 /// <param name="Address">The endpoint's own addresses, <c>ADDR/PREFIX[@PORT],...</c> (parsed by the endpoint); null: none.</param>
 /// <param name="ServicePort">The service's UDP port (the port of <c>--listen</c>): what the endpoint hands to a datagram app.</param>
 /// <param name="Mtu">Largest IP packet the endpoint receives or sends on DPDK ports.</param>
+/// <param name="Matrix"><c>similarity</c>: the stored matrix (.npy or .fvecs).</param>
+/// <param name="Metric"><c>similarity</c>: cosine or dot.</param>
+/// <param name="KMax"><c>similarity</c>: the largest k a QUERY may ask for.</param>
+/// <param name="Projection"><c>similarity</c>: the projection P (M × D .npy) PROJECT multiplies by; null: PROJECT is not served.</param>
 /// <param name="Consensus">The consensus collector's bounds (<c>--max-jobs</c>, ...); null: the defaults.</param>
 public sealed record AppOptions(string? Mode = null, PortTopology Topology = PortTopology.Auto, string? PortMap = null, string? PeerMacs = null,
-                                string? Address = null, ushort ServicePort = 9000, int Mtu = 1500, Consensus.ConsensusLimits? Consensus = null);
+                                string? Address = null, ushort ServicePort = 9000, int Mtu = 1500, Consensus.ConsensusLimits? Consensus = null,
+                                string? Matrix = null, SimilarityMetric Metric = SimilarityMetric.Cosine, int KMax = 100, string? Projection = null);

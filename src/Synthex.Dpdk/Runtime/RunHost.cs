@@ -15,8 +15,22 @@ public static class RunHost
 {
     public static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log)
     {
+        // Open what the app's workers share (a loaded matrix) before the backend starts; disposed
+        // after the backend has stopped, so no worker still reads it.
+        var app = AppCatalog.Find(settings.App).Open(settings.AppOptions, log);
+        try
+        {
+            return Run(selection, settings, stop, log, app);
+        }
+        finally
+        {
+            (app as IDisposable)?.Dispose();
+        }
+    }
+
+    private static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log, AppDescriptor app)
+    {
         var backend = selection.Backend;
-        var app = AppCatalog.Find(settings.App);
         string? mode = app.ResolveMode(settings.Mode);
 
         backend.Start(settings, app);

@@ -24,7 +24,7 @@ public sealed record RunSettings
     /// </summary>
     public static readonly IReadOnlyList<RunOption> Options =
     [
-        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), consensus (experts' vectors aggregated per chunk, docs/PROTOCOL.md)", (s, v) => s with { App = v }),
+        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), consensus (experts' vectors aggregated per chunk, docs/PROTOCOL.md), similarity (top-k over --matrix)", (s, v) => s with { App = v }),
         new TextOption("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)", (s, v) => s with { Mode = v }),
         new TextOption("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)", (s, v) => s with { Backend = v }),
         new TextOption("listen", "ADDR:PORT", "UDP service address: bound by the OS backends; on DPDK its port is the service port (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),
@@ -40,6 +40,10 @@ public sealed record RunSettings
             s => s.CompletedCache, (s, v) => s with { CompletedCache = v }),
         new IntOption("round-timeout", "MS", "consensus: a round's open chunks close PARTIAL this long after it opened", 1, 65535,
             s => s.RoundTimeout, (s, v) => s with { RoundTimeout = v }),
+        new TextOption("matrix", "FILE", "similarity: the stored matrix, .npy (float32 '<f4', C order, N x D; mapped read-only) or FAISS .fvecs", (s, v) => s with { Matrix = v }),
+        new EnumOption<SimilarityMetric>("metric", "NAME", "similarity: cosine | dot (default cosine)", (s, v) => s with { Metric = v }),
+        new IntOption("k-max", "N", "similarity: the largest k a QUERY may ask for", 1, ushort.MaxValue, s => s.KMax, (s, v) => s with { KMax = v }),
+        new TextOption("projection", "FILE", "similarity: the projection P (M x D .npy) PROJECT multiplies by (y = P.x); none: PROJECT is not served", (s, v) => s with { Projection = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
         new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
         new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
@@ -165,8 +169,20 @@ public sealed record RunSettings
     /// <summary>The consensus collector's bounds from the keys above.</summary>
     public Apps.Consensus.ConsensusLimits ConsensusLimits => new(MaxJobs, MaxRoundsPerJob, MaxLength, CompletedCache, RoundTimeout);
 
+    /// <summary><c>similarity</c>: the stored matrix, a .npy (float32 '&lt;f4', C order, N × D; mapped read-only) or .fvecs file.</summary>
+    public string? Matrix { get; init; }
+
+    /// <summary><c>similarity</c>: cosine or dot (default cosine).</summary>
+    public SimilarityMetric Metric { get; init; } = SimilarityMetric.Cosine;
+
+    /// <summary><c>similarity</c>: the largest k a QUERY may ask for, 1..65535 (default 100).</summary>
+    public int KMax { get; init; } = 100;
+
+    /// <summary><c>similarity</c>: the projection P (M × D .npy) that PROJECT multiplies by; null: PROJECT not served.</summary>
+    public string? Projection { get; init; }
+
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];

@@ -39,6 +39,10 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
     private const ushort BufferGroup = 0;
     private const uint SqEntries = 1024;
     private const long WaitTimeoutNs = 100_000_000; // wake every 100 ms to see a stop request
+    // An app that originates may have answers ready (another thread's work) while no datagram
+    // arrives: wake every 1 ms to send them. Measured with similarity, one query outstanding:
+    // p50 latency 104 ms with the 100 ms wait (the answer waited for the wake-up).
+    private static long IdleWaitNs => TApp.Originates ? 1_000_000 : WaitTimeoutNs;
     private const int DrainTimeoutMs = 1000;
 
     private readonly uint _setupFlags;
@@ -138,7 +142,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             // until the next datagram. Only while the receive is armed: otherwise the "one more"
             // could only be the timeout.
             uint wait = ring.CqReady != 0 ? 0u : _recvArmed ? _sendsPrepared + 1 : 1u;
-            int r = ring.SubmitAndWait(wait, WaitTimeoutNs);
+            int r = ring.SubmitAndWait(wait, IdleWaitNs);
             _sendsPrepared = 0;
             if (r < 0 && r != -Errno.ETIME && r != -Errno.EINTR && r != -Errno.EBUSY && r != -Errno.EAGAIN)
             {

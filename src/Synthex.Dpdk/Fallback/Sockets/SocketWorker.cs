@@ -15,7 +15,7 @@ namespace Synthex.Dpdk.Fallback.Sockets;
 /// addresses the receive wrote — two system calls per batch, no copy in user space.
 /// </summary>
 /// <remarks>
-/// The socket is blocking with a 100 ms receive timeout: <c>MSG_WAITFORONE</c> sleeps until one
+/// The socket is blocking with a 100 ms receive timeout (1 ms for apps that originate): <c>MSG_WAITFORONE</c> sleeps until one
 /// datagram arrives and then takes whatever else is queued, and the timeout lets the worker see a
 /// stop request. A blocking <c>sendmmsg</c> waits when the send queue is full rather than
 /// dropping; a reply the kernel refuses is counted as <c>send_failed</c> and skipped.
@@ -75,7 +75,9 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         Libc.RecvMmsg(Fd, _recv, 0, MSG_DONTWAIT, null);
         Libc.SendMmsg(Fd, _send, 0, 0);
 
-        var tv = new TimeVal { Sec = 0, Usec = 100_000 };
+        // 1 ms for apps that originate: their answers (another thread's work) must not wait for the
+        // next datagram or a 100 ms wake-up (similarity, one query outstanding: p50 104 ms at 100 ms).
+        var tv = new TimeVal { Sec = 0, Usec = TApp.Originates ? 1_000 : 100_000 };
         if (Libc.SetSockOpt(Fd, SOL_SOCKET, SO_RCVTIMEO, &tv, (uint)sizeof(TimeVal)) != 0)
             throw new OsBackendException($"setsockopt(SO_RCVTIMEO) failed: {Libc.StrError(Libc.LastErrno)}");
     }

@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Synthex.Dpdk.Kernels;
+using Synthex.Protocol;
+
+namespace Synthex.Dpdk.Apps;
+
+/// <summary>
+/// The similarity service's shared state for one run: the stored matrix (and projection), a fixed
+/// pool of request slots, and the compute thread that scores them off the I/O path.
+/// </summary>
+/// <remarks>
+/// <para>Flow of a request (all queues bounded and lock-free, <see cref="IndexQueue"/>): the I/O
+/// worker validates it, takes a slot from <c>free</c> (none: <c>BUSY</c>), copies header, peer and
+/// floats into it and puts its index on <c>todo</c> — the datagram is absorbed and its buffer goes
+/// back at once. The compute thread takes everything on <c>todo</c> (up to <see cref="MaxBatch"/>),
+/// scores the queries in one kernel pass and the projections in one GEMM, writes each answer into
+/// its slot and puts the index on the done queue of the worker that received it; that worker
+/// originates the answer from its pool at its next poll and frees the slot. So a scan of tens of
+/// milliseconds never holds an RX ring: ARP, echo and other apps keep being answered.</para>
+/// <para>The compute thread sleeps when there is nothing to do: it raises <c>_sleeping</c>,
+/// checks <c>todo</c> once more, then waits on an event; a worker sets the event only when it
+/// sees the flag, so under load (the thread busy) enqueuing costs no system call.</para>
+/// <para>Counters: per worker (single writer, its own array) for what the workers decide; the
+/// compute thread's own for batches. <see cref="Counters"/> sums them for the report.</para>
+/// </remarks>
+public sealed class SimilarityService : IDisposable
+{
+    /// <summary>Queries scored per kernel pass at most: 64 (a 4-row tile grid of 16; 64 × D floats stay in L1/L2 while the matrix streams).</summary>
+    public const int MaxBatch = 64;
+
+    /// <summary>Workers a run may have (the done queues are made per worker at creation).</summary>
+    public const int MaxWorkers = 256;
+
+    internal enum Kind : byte { Query, Project }
+
+    /// <summary>Worker-side counters, one array per worker (single writer).</summary>
+    internal enum WorkerCounter
+    {
+        Queries, Projects, Busy, BadDimension, KZero, KTooLarge, AmplificationRefused, UnknownOperation,
+        Unauthenticated, CodecRefused, CodecDropped, Answered, AnswerTooLarge, Count,
+    }
+
+    private static readonly string[] WorkerCounterNames =
+    [
+        "queries", "projects", "busy", "bad_dimension", "k_zero", "k_too_large", "amplification_refused", "unknown_operation",
+        "unauthenticated", "codec_refused", "codec_dropped", "answered", "answer_too_large",
+    ];
+
+    private readonly int _slotCount;
+    private readonly int _requestFloats;
+    private readonly int _answerBytes;
+    private readonly float[] _requests;     // slot × _requestFloats
+    private readonly byte[] _answers;       // slot × _answerBytes
+    private readonly int[] _answerLength;
+    private readonly Header[] _headers;
+    private readonly DatagramPeer[] _peers;
+    private readonly int[] _worker;
+    private readonly Kind[] _kind;
+    private readonly IndexQueue _free;
+    private readonly IndexQueue _todo;
+    private readonly IndexQueue?[] _done = new IndexQueue?[MaxWorkers];
+    private readonly long[]?[] _workerCounters = new long[]?[MaxWorkers];
+    private int _workers;
+
+    private readonly TopKScorer _scorer;
+    private readonly Thread _compute;
+    private readonly ManualResetEventSlim _wake = new(false);
+    private int _sleeping;
+    private volatile bool _stopping;
+    private string? _computeFailure;
+
+    // Compute-thread counters (single writer; read by the control thread for the report).
+    private long _batches, _scored, _projected, _maxBatchSeen, _computeTicks;
+    private volatile int _lastBatchMs = 1;
+
+    public StoredMatrix Matrix { get; }
+    public StoredMatrix? Projection { get; }
+    public SimilarityMetric Metric { get; }
+    public int KMax { get; }
+    /// <summary>The version every answer names in its <c>tag</c>: 1 for the matrix loaded at start.</summary>
+    public ulong MatrixVersion { get; } = 1;
+    /// <summary>This instance's epoch: random and non-zero, new at every start.</summary>
+    public uint Epoch { get; }
+
+    /// <param name="slots">Requests queued or being scored at most, a power of two; beyond it, <c>BUSY</c>.</param>
+    public SimilarityService(StoredMatrix matrix, StoredMatrix? projection, SimilarityMetric metric, int kMax, int slots = 1024)
+    {
+        if (projection is not null && projection.Columns != matrix.Columns)
+            throw new ConfigurationException("projection", $"'{projection.Path}' has {projection.Columns} columns; the matrix has D = {matrix.Columns} (P must be M × D)");
+        (Matrix, Projection, Metric, KMax, _slotCount) = (matrix, projection, metric, kMax, slots);
+        Epoch = (uint)Random.Shared.Next(1, int.MaxValue);
+        _requestFloats = matrix.Columns;
+        int k = Math.Min(kMax, matrix.Rows);
+        _answerBytes = Math.Max(Matches.Size(k), Wire.HeaderSize + 4 * (projection?.Rows ?? 0));
+        _requests = new float[slots * _requestFloats];
+        _answers = new byte[slots * _answerBytes];
+        _answerLength = new int[slots];
+        _headers = new Header[slots];
+        _peers = new DatagramPeer[slots];
+        _worker = new int[slots];
+        _kind = new Kind[slots];
+        _free = new IndexQueue(slots);
+        _todo = new IndexQueue(slots);
+        for (int i = 0; i < slots; i++) _free.TryEnqueue(i);
+        _scorer = new TopKScorer(matrix, metric, MaxBatch, kMax);
+        _compute = new Thread(ComputeLoop) { Name = "similarity-compute", IsBackground = true };
+        _compute.Start();
+    }
+
+    /// <summary>Why the compute thread stopped on its own, or null.</summary>
+    public string? ComputeFailure => _computeFailure;
+
+    /// <summary>Makes a worker's done queue and counters; called once per worker as the backend creates its app.</summary>
+    public int RegisterWorker()
+    {
+        int w = Interlocked.Increment(ref _workers) - 1;
+        if (w >= MaxWorkers) throw new ConfigurationException("workers", $"the similarity service serves at most {MaxWorkers} workers");
+        _done[w] = new IndexQueue(_slotCount);
+        _workerCounters[w] = new long[(int)WorkerCounter.Count];
+        return w;
+    }
+
+    internal long[] CountersOf(int worker) => _workerCounters[worker]!;
+    internal IndexQueue DoneOf(int worker) => _done[worker]!;
+
+    /// <summary>Validates a request against the stored shapes and queues it; returns the verdict for the I/O worker.</summary>
+    internal DatagramVerdict Accept(Span<byte> buffer, int length, in DatagramMeta meta, int worker)
+    {
+        long[] c = _workerCounters[worker]!;
+        Verdict verdict = Codec.ReadRequest(buffer[..length], out Message m);
+        if (verdict.Drop != Drop.None)
+        {
+            c[(int)WorkerCounter.CodecDropped]++;
+            return DatagramVerdict.Drop(Packets.DropReason.BadPayload);
+        }
+        Header h = m.Header; // a copy: the buffer may be overwritten by the answer
+        if (verdict.IsRefused)
+        {
+            // The codec refuses k = 0 (BAD_REQUEST naming k) and NaN payloads before we see them.
+            c[(int)(verdict.Field == Field.K ? WorkerCounter.KZero : WorkerCounter.CodecRefused)]++;
+            return DatagramVerdict.Reply(StatusAnswer.Refuse(buffer, h, Epoch, verdict));
+        }
+        if (h.HasMac)
+        {
+            // No keys are configured yet (the hardening issue adds them): PROTOCOL.md's UNAUTHENTICATED.
+            c[(int)WorkerCounter.Unauthenticated]++;
+            return DatagramVerdict.Reply(StatusAnswer.Unauthenticated(buffer, h, Epoch));
+        }
+        Kind kind;
+        if (h.Operation == Operation.Query)
+        {
+            if (h.Length != Matrix.Columns) { c[(int)WorkerCounter.BadDimension]++; return DatagramVerdict.Reply(StatusAnswer.BadRequest(buffer, h, Epoch, Field.Length)); }
+            if (h.K > KMax) { c[(int)WorkerCounter.KTooLarge]++; return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.K)); }
+            // Amplification: the answer may not be larger than an unauthenticated request.
+            if (!Amplification.Allows(length, Matches.Size(Math.Min(h.K, Matrix.Rows))))
+            {
+                c[(int)WorkerCounter.AmplificationRefused]++;
+                return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.K));
+            }
+            kind = Kind.Query;
+        }
+        else if (h.Operation == Operation.Project && Projection is { } p)
+        {
+            if (h.Length != p.Columns) { c[(int)WorkerCounter.BadDimension]++; return DatagramVerdict.Reply(StatusAnswer.BadRequest(buffer, h, Epoch, Field.Length)); }
+            if (!Amplification.Allows(length, Wire.HeaderSize + 4 * p.Rows))
+            {
+                c[(int)WorkerCounter.AmplificationRefused]++;
+                return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.Length));
+            }
+            kind = Kind.Project;
+        }
+        else
+        {
+            // CONTRIBUTE, or PROJECT with no --projection: not served by this instance.
+            c[(int)WorkerCounter.UnknownOperation]++;
+            return DatagramVerdict.Reply(StatusAnswer.UnknownOperation(buffer, h, Epoch));
+        }
+
+        if (!_free.TryDequeue(out int slot))
+        {
+            c[(int)WorkerCounter.Busy]++;
+            return DatagramVerdict.Reply(StatusAnswer.Busy(buffer, h, Epoch, (ushort)Math.Clamp(_lastBatchMs, 1, ushort.MaxValue)));
+        }
+        m.Values.CopyTo(_requests.AsSpan(slot * _requestFloats, _requestFloats));
+        _headers[slot] = h;
+        _peers[slot] = meta.Peer;
+        _worker[slot] = worker;
+        _kind[slot] = kind;
+        c[(int)(kind == Kind.Query ? WorkerCounter.Queries : WorkerCounter.Projects)]++;
+        _todo.TryEnqueue(slot); // never full: it holds at most every slot once
+        if (Volatile.Read(ref _sleeping) != 0) _wake.Set();
+        return DatagramVerdict.Absorbed;
+    }
+
+    /// <summary>The worker's next answer: copied into <paramref name="payload"/>, its slot freed. -1 when none waits.</summary>
+    internal int Originate(int worker, Span<byte> payload, out DatagramPeer to)
+    {
+        if (!_done[worker]!.TryDequeue(out int slot)) { to = default; return -1; }
+        long[] c = _workerCounters[worker]!;
+        to = _peers[slot];
+        int n = _answerLength[slot];
+        if (n > payload.Length)
+        {
+            // The backend's buffers cannot carry this answer (k too large for the path): say so.
+            n = StatusAnswer.TooLarge(payload, _headers[slot], Epoch, _kind[slot] == Kind.Query ? Field.K : Field.Length);
+            c[(int)WorkerCounter.AnswerTooLarge]++;
+        }
+        else
+        {
+            _answers.AsSpan(slot * _answerBytes, n).CopyTo(payload);
+            c[(int)WorkerCounter.Answered]++;
+        }
+        _free.TryEnqueue(slot);
+        return n;
+    }
+
+    private void ComputeLoop()
+    {
+        int[] batch = new int[MaxBatch];
+        int[] queries = new int[MaxBatch], projects = new int[MaxBatch];
+        float[] x = new float[MaxBatch * _requestFloats];
+        int[] ks = new int[MaxBatch], counts = new int[MaxBatch];
+        var matches = new Match[MaxBatch * KMax];
+        float[] y = new float[MaxBatch * (Projection?.Rows ?? 0)];
+        try
+        {
+            while (!_stopping)
+            {
+                int n = 0;
+                while (n < MaxBatch && _todo.TryDequeue(out int slot)) batch[n++] = slot;
+                if (n == 0) { Sleep(); continue; }
+                long started = Stopwatch.GetTimestamp();
+                int nq = 0, np = 0;
+                for (int i = 0; i < n; i++)
+                    if (_kind[batch[i]] == Kind.Query) queries[nq++] = batch[i]; else projects[np++] = batch[i];
+                if (nq > 0) ScoreQueries(queries.AsSpan(0, nq), x, ks, counts, matches);
+                if (np > 0) Project(projects.AsSpan(0, np), x, y);
+                for (int i = 0; i < n; i++) _done[_worker[batch[i]]]!.TryEnqueue(batch[i]);
+                long ticks = Stopwatch.GetTimestamp() - started;
+                _computeTicks += ticks;
+                _lastBatchMs = (int)Math.Min(int.MaxValue, 1 + ticks * 1000 / Stopwatch.Frequency);
+                _batches++;
+                _scored += nq;
+                _projected += np;
+                if (n > _maxBatchSeen) _maxBatchSeen = n;
+            }
+        }
+        catch (Exception e)
+        {
+            // Never expected (shapes are checked at admission); recorded so the run reports it rather than hangs.
+            _computeFailure = e.ToString();
+        }
+    }
+
+    private void Sleep()
+    {
+        _wake.Reset();
+        // A full fence (not a volatile store, which a later load may pass): either the worker's
+        // enqueue is visible to the check below, or the flag is visible to the worker, which sets the event.
+        Interlocked.Exchange(ref _sleeping, 1);
+        if (_todo.Count == 0 && !_stopping) _wake.Wait(100);
+        Volatile.Write(ref _sleeping, 0);
+    }
+
+    private void ScoreQueries(ReadOnlySpan<int> slots, float[] x, int[] ks, int[] counts, Match[] matches)
+    {
+        int d = _requestFloats, nq = slots.Length;
+        for (int i = 0; i < nq; i++)
+        {
+            _requests.AsSpan(slots[i] * d, d).CopyTo(x.AsSpan(i * d, d));
+            ks[i] = _headers[slots[i]].K;
+        }
+        _scorer.Score(x.AsSpan(0, nq * d), ks.AsSpan(0, nq), matches, counts);
+        for (int i = 0; i < nq; i++)
+        {
+            int s = slots[i];
+            _answerLength[s] = Matches.WriteOk(_answers.AsSpan(s * _answerBytes, _answerBytes), _headers[s], Epoch, MatrixVersion,
+                                               matches.AsSpan(i * KMax, counts[i]));
+        }
+    }
+
+    /// <summary>Y (n × M) = X (n × D) · Pᵀ: the whole batch in one GEMM call.</summary>
+    private void Project(ReadOnlySpan<int> slots, float[] x, float[] y)
+    {
+        StoredMatrix p = Projection!;
+        int d = p.Columns, mRows = p.Rows, n = slots.Length;
+        for (int i = 0; i < n; i++) _requests.AsSpan(slots[i] * d, d).CopyTo(x.AsSpan(i * d, d));
+        Gemm.MultiplyTransposed(x.AsSpan(0, n * d), p.Values, y.AsSpan(0, n * mRows), n, d, mRows);
+        for (int i = 0; i < n; i++)
+        {
+            int s = slots[i];
+            _answerLength[s] = Projected.WriteOk(_answers.AsSpan(s * _answerBytes, _answerBytes), _headers[s], Epoch, MatrixVersion,
+                                                 y.AsSpan(i * mRows, mRows));
+        }
+    }
+
+    /// <summary>The service's counters summed over workers, for the report (name → value).</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Counters
+    {
+        get
+        {
+            var sums = new long[(int)WorkerCounter.Count];
+            for (int w = 0; w < Volatile.Read(ref _workers) && w < MaxWorkers; w++)
+                if (_workerCounters[w] is { } c)
+                    for (int i = 0; i < sums.Length; i++) sums[i] += Volatile.Read(ref c[i]);
+            var list = new List<KeyValuePair<string, long>>();
+            for (int i = 0; i < sums.Length; i++) list.Add(new(WorkerCounterNames[i], sums[i]));
+            list.Add(new("batches", Volatile.Read(ref _batches)));
+            list.Add(new("scored", Volatile.Read(ref _scored)));
+            list.Add(new("projected", Volatile.Read(ref _projected)));
+            list.Add(new("max_batch", Volatile.Read(ref _maxBatchSeen)));
+            list.Add(new("compute_us", Volatile.Read(ref _computeTicks) * 1_000_000 / Stopwatch.Frequency));
+            list.Add(new("queued", _todo.Count));
+            list.Add(new("unsent_answers", UnsentAnswers()));
+            return list;
+        }
+    }
+
+    private long UnsentAnswers()
+    {
+        long n = 0;
+        for (int w = 0; w < Volatile.Read(ref _workers) && w < MaxWorkers; w++) n += _done[w]?.Count ?? 0;
+        return n;
+    }
+
+    /// <summary>Stops the compute thread (after the workers have stopped) and unmaps the matrices.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _wake.Set();
+        _compute.Join();
+        _wake.Dispose();
+        Matrix.Dispose();
+        Projection?.Dispose();
+    }
+}
