@@ -13,7 +13,12 @@ namespace Synthex.Dpdk.Apps.Consensus;
 /// </remarks>
 public sealed class ConsensusApp : AppDescriptor
 {
-    private static ConsensusCollector? s_last;
+    private readonly ConsensusCollector? _collector;
+
+    /// <summary>The catalogue's entry; <see cref="Open"/> binds a run's collector.</summary>
+    public ConsensusApp() { }
+
+    private ConsensusApp(ConsensusCollector collector) => _collector = collector;
 
     public override string Name => "consensus";
     public override string Summary => "the consensus service: experts' weighted vectors aggregated per chunk, each chunk answered when it completes (docs/PROTOCOL.md)";
@@ -23,18 +28,18 @@ public sealed class ConsensusApp : AppDescriptor
     /// <summary>This process's epoch: in every answer; new at every start.</summary>
     public static uint Epoch { get; } = DrawEpoch();
 
-    /// <summary>The collector this process created last (the run's; start-up probes create and drop others), for the report.</summary>
-    public static ConsensusCollector? Last => Volatile.Read(ref s_last);
+    /// <summary>
+    /// Allocates the run's one collector (its whole bounded state) before the backend starts, so
+    /// the backend's start-up probes and the worker share it instead of each allocating its own.
+    /// </summary>
+    public override AppDescriptor Open(AppOptions options, TextWriter log)
+        => new ConsensusApp(new ConsensusCollector(options.Consensus ?? new ConsensusLimits(), Epoch));
 
     public override TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
-    {
-        var collector = new ConsensusCollector(options.Consensus ?? new ConsensusLimits(), Epoch);
-        Volatile.Write(ref s_last, collector);
-        return consumer.Accept(new ConsensusService(collector));
-    }
+        => consumer.Accept(new ConsensusService(_collector ?? new ConsensusCollector(options.Consensus ?? new ConsensusLimits(), Epoch)));
 
     public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters()
-        => Last?.Counters.Snapshot() ?? [];
+        => _collector?.Counters.Snapshot() ?? [];
 
     private static uint DrawEpoch()
     {
