@@ -73,6 +73,10 @@ internal static unsafe class ConsensusBench
         foreach (var note in notes) Console.WriteLine(note);
 
         Console.WriteLine();
+        Console.WriteLine("Where the consensus time goes (target 1, ns a contribution; each without the endpoint and the worker):");
+        foreach (int floats in sizes) Breakdown(ContributionFrame(floats).AsSpan(PayloadOffset).ToArray(), floats);
+
+        Console.WriteLine();
         Console.WriteLine("Arithmetic per core (GB/s of f32 payload read):");
         foreach (int floats in sizes)
         {
@@ -89,6 +93,58 @@ internal static unsafe class ConsensusBench
         Streaming();
         Console.WriteLine("  hardware anchor: SwitchML (NSDI '21) aggregates ~11 GB/s (~2.8 G int32 elements/s) per job on a Tofino switch");
         return 0;
+    }
+
+    /// <summary>
+    /// The collector alone on the contribution (copied into an answer buffer each time, as the
+    /// endpoint hands it the packet), then its parts: the codec's read, the clock read per
+    /// datagram, the kernel's accumulate and finalize on the chunk.
+    /// </summary>
+    private static void Breakdown(byte[] message, int floats)
+    {
+        var collector = new ConsensusCollector(new ConsensusLimits(), 0x5EED);
+        byte[] buffer = new byte[message.Length + 256];
+        var peer = new DatagramPeer(default, default, 0, 0, 0);
+        ulong round = 0;
+        double copy = Harness.Single(n =>
+        {
+            for (long i = 0; i < n; i++) { BinaryPrimitives.WriteUInt64LittleEndian(message.AsSpan(16), round++); message.CopyTo(buffer, 0); }
+            return buffer[16];
+        });
+        double handle = Harness.Single(n =>
+        {
+            long sum = 0;
+            for (long i = 0; i < n; i++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(message.AsSpan(16), round++);
+                message.CopyTo(buffer, 0);
+                sum += collector.Handle(buffer, message.Length, peer, Stopwatch.GetTimestamp());
+            }
+            return sum;
+        });
+        if (collector.Counters.AggregatedContributions != collector.Counters.ChunksCompleted || collector.Counters.Busy + collector.Counters.Stale != 0)
+            Console.WriteLine("  (collector run NOT CLEAN: refusals)");
+        double read = Harness.Single(n =>
+        {
+            long sum = 0;
+            for (long i = 0; i < n; i++) { sum += (int)Codec.ReadRequest(message, out Message m).Drop + m.Values.Length; }
+            return sum;
+        });
+        double clock = Harness.Single(n =>
+        {
+            long sum = 0;
+            for (long i = 0; i < n; i++) sum += Stopwatch.GetTimestamp();
+            return sum;
+        });
+        float[] acc = new float[floats], vec = new float[floats], result = new float[floats];
+        vec.AsSpan().Fill(0.5f);
+        double kernel = Harness.Single(n =>
+        {
+            for (long i = 0; i < n; i++) { acc.AsSpan().Clear(); Kernel.Accumulate(acc, 1.5f, vec); Kernel.Finalize(acc, 1.5f, result); result.CopyTo(acc); }
+            return (long)acc[0];
+        });
+        Console.WriteLine($"  {floats,5} floats: collector.Handle {handle - copy,7:F1} (copy into the buffer {copy:F1} not counted) = codec read {read,6:F1}"
+            + $" + clock {clock,5:F1} + clear/accumulate/finalize/copy back {kernel,6:F1} + the rest (admission, slot, result write) {handle - copy - read - clock - kernel,7:F1}");
     }
 
     /// <summary>The kernel streaming over 64 MiB vectors (DRAM, not cache) and a 256 MiB copy: the memory bound.</summary>
@@ -159,8 +215,9 @@ internal static unsafe class ConsensusBench
             _target = target;
             _collector = collector;
             _frame[PayloadOffset + 33] = (byte)target;
-            int capacity = Math.Max(MemoryNetwork.DefaultCapacity, frame.Length + 256);
-            int mtu = Math.Max(1500, frame.Length - 14);
+            // Jumbo frames for 1,024 floats (4,160-byte datagrams): the endpoint sizes originated
+            // answers for the MTU less an IPv6 header, so the MTU must leave that room.
+            const int mtu = 9000, capacity = 10240;
             _network = new MemoryNetwork(1, 4096, capacity) { CaptureTx = false };
             var addresses = new EndpointAddresses(
                 [OwnedAddress.TryParse("10.0.0.2/24", out var owned, out var error) ? owned : throw new ArgumentException(error)],
