@@ -122,6 +122,26 @@ internal static unsafe class ConsensusBench
             }
             return sum;
         });
+        // The same chunks as 16-chunk rounds: a round is opened, admitted and finished once per
+        // 16 contributions, so the difference is the per-round part of the cost.
+        var wide = new ConsensusCollector(new ConsensusLimits(), 0x5EED);
+        byte[] wideMessage = (byte[])message.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(wideMessage.AsSpan(36), (uint)(16 * floats));   // length: 16 chunks
+        ulong sequence = 0;
+        double perChunk = Harness.Single(n =>
+        {
+            long sum = 0;
+            for (long i = 0; i < n; i++, sequence++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(wideMessage.AsSpan(16), sequence / 16);
+                BinaryPrimitives.WriteUInt32LittleEndian(wideMessage.AsSpan(40), (uint)((int)(sequence % 16) * floats));   // offset
+                wideMessage.CopyTo(buffer, 0);
+                sum += wide.Handle(buffer, wideMessage.Length, peer, Stopwatch.GetTimestamp());
+            }
+            return sum;
+        });
+        if (wide.Counters.AggregatedContributions != wide.Counters.ChunksCompleted || wide.Counters.Busy + wide.Counters.Stale != 0)
+            Console.WriteLine("  (16-chunk collector run NOT CLEAN: refusals)");
         if (collector.Counters.AggregatedContributions != collector.Counters.ChunksCompleted || collector.Counters.Busy + collector.Counters.Stale != 0)
             Console.WriteLine("  (collector run NOT CLEAN: refusals)");
         double read = Harness.Single(n =>
@@ -144,7 +164,8 @@ internal static unsafe class ConsensusBench
             return (long)acc[0];
         });
         Console.WriteLine($"  {floats,5} floats: collector.Handle {handle - copy,7:F1} (copy into the buffer {copy:F1} not counted) = codec read {read,6:F1}"
-            + $" + clock {clock,5:F1} + clear/accumulate/finalize/copy back {kernel,6:F1} + the rest (admission, slot, result write) {handle - copy - read - clock - kernel,7:F1}");
+            + $" + clock {clock,5:F1} + clear/accumulate/finalize/copy back {kernel,6:F1} + the rest (admission, slot, result write) {handle - copy - read - clock - kernel,7:F1};"
+            + $" in 16-chunk rounds {perChunk - copy,7:F1} a chunk");
     }
 
     /// <summary>The kernel streaming over 64 MiB vectors (DRAM, not cache) and a 256 MiB copy: the memory bound.</summary>
