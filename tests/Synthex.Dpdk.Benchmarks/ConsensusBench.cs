@@ -39,6 +39,11 @@ internal static unsafe class ConsensusBench
     private const int PayloadOffset = 14 + 20 + 8;
     private const ushort ServicePort = 9000;
 
+    /// <summary>The collector's --max-length: the service's default, or smaller to see what the slots' memory costs.</summary>
+    private static int s_maxLength = new ConsensusLimits().MaxLength;
+
+    private static ConsensusLimits Limits(int atLeast = 0) => new ConsensusLimits(MaxLength: Math.Max(s_maxLength, atLeast));
+
     public static int Run(string[] args)
     {
         int[] sizes = [64, 256, 1024];
@@ -47,9 +52,11 @@ internal static unsafe class ConsensusBench
         {
             if (args[i] == "--floats" && i + 1 < args.Length) sizes = args[++i].Split(',').Select(int.Parse).ToArray();
             else if (args[i] == "--targets" && i + 1 < args.Length) targets = args[++i].Split(',').Select(int.Parse).ToArray();
+            else if (args[i] == "--max-length" && i + 1 < args.Length) s_maxLength = int.Parse(args[++i], CultureInfo.InvariantCulture);
             else if (args[i] == "--sample-ms" && i + 1 < args.Length) Harness.SampleMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
         }
         Console.WriteLine($"CPU: {Peak.CpuModel()}, {Environment.ProcessorCount} cores; .NET {Environment.Version}; SIMD {SimdInfo.Describe()}; load {File.ReadAllText("/proc/loadavg").Split(' ')[..3].Aggregate((a, b) => a + " " + b)}");
+        Console.WriteLine($"collector: --max-length {s_maxLength} (at least the datagram's floats; x16 for the 16-chunk rounds), other limits at their defaults");
         Console.WriteLine($"harness: best of {Harness.Samples} samples of {Harness.SampleMs} ms per side, sides alternating; bursts of {Burst}; IPv4, UDP checksum 0 on input");
         Console.WriteLine();
         Console.WriteLine($"{"floats",6} {"bytes",6} {"target",6} {"feed ns",8} {"reflect Mpps",12} {"ns",7} {"consensus Mpps",14} {"ns",7} {"ratio",6} {"ratio-feed",10} {"service GB/s",12}");
@@ -62,7 +69,7 @@ internal static unsafe class ConsensusBench
             foreach (int target in targets)
             {
                 using var reflect = new Side(frame, floats, null, target);
-                using var consensus = new Side(frame, floats, new ConsensusCollector(new ConsensusLimits(), 0x5EED), target);
+                using var consensus = new Side(frame, floats, new ConsensusCollector(Limits(floats), 0x5EED), target);
                 var (r, c) = Harness.Pair(n => reflect.Drive(n), n => consensus.Drive(n));
                 double gbps = floats * 4.0 / c;   // payload bytes aggregated per ns = GB/s
                 Console.WriteLine($"{floats,6} {frame.Length - PayloadOffset,6} {target,6} {feedNs,8:F1} {1e3 / r,12:F3} {r,7:F1} {1e3 / c,14:F3} {c,7:F1} {r / c,6:F3} {(r - feedNs) / (c - feedNs),10:F3} {gbps,12:F2}");
@@ -102,7 +109,7 @@ internal static unsafe class ConsensusBench
     /// </summary>
     private static void Breakdown(byte[] message, int floats)
     {
-        var collector = new ConsensusCollector(new ConsensusLimits(), 0x5EED);
+        var collector = new ConsensusCollector(Limits(floats), 0x5EED);
         byte[] buffer = new byte[message.Length + 256];
         var peer = new DatagramPeer(default, default, 0, 0, 0);
         ulong round = 0;
@@ -124,7 +131,7 @@ internal static unsafe class ConsensusBench
         });
         // The same chunks as 16-chunk rounds: a round is opened, admitted and finished once per
         // 16 contributions, so the difference is the per-round part of the cost.
-        var wide = new ConsensusCollector(new ConsensusLimits(), 0x5EED);
+        var wide = new ConsensusCollector(Limits(16 * floats), 0x5EED);
         byte[] wideMessage = (byte[])message.Clone();
         BinaryPrimitives.WriteUInt32LittleEndian(wideMessage.AsSpan(36), (uint)(16 * floats));   // length: 16 chunks
         ulong sequence = 0;
