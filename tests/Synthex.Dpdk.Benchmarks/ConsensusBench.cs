@@ -163,6 +163,15 @@ internal static unsafe class ConsensusBench
             for (long i = 0; i < n; i++) sum += Stopwatch.GetTimestamp();
             return sum;
         });
+        Codec.ReadRequest(message, out Message parsed);
+        Header request = parsed.Header;
+        float[] chunk = new float[floats];
+        double write = Harness.Single(n =>
+        {
+            long sum = 0;
+            for (long i = 0; i < n; i++) { chunk.CopyTo(Synthex.Protocol.Result.Values(buffer, request)); sum += Synthex.Protocol.Result.WriteOk(buffer, request, 0x5EED, 1.5f, 1UL); }
+            return sum;
+        });
         float[] acc = new float[floats], vec = new float[floats], result = new float[floats];
         vec.AsSpan().Fill(0.5f);
         double kernel = Harness.Single(n =>
@@ -171,7 +180,7 @@ internal static unsafe class ConsensusBench
             return (long)acc[0];
         });
         Console.WriteLine($"  {floats,5} floats: collector.Handle {handle - copy,7:F1} (copy into the buffer {copy:F1} not counted) = codec read {read,6:F1}"
-            + $" + clock {clock,5:F1} + clear/accumulate/finalize/copy back {kernel,6:F1} + the rest (admission, slot, result write) {handle - copy - read - clock - kernel,7:F1};"
+            + $" + clock {clock,5:F1} + clear/accumulate/finalize/copy back {kernel,6:F1} + RESULT write {write,6:F1} + the rest (admission, slot, counters) {handle - copy - read - clock - kernel - write,7:F1};"
             + $" in 16-chunk rounds {perChunk - copy,7:F1} a chunk");
     }
 
