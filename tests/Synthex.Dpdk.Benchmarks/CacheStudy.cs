@@ -49,6 +49,16 @@ internal static class CacheStudy
         return 0;
     }
 
+    /// <summary><c>cache-trace FILE CAPACITY</c>: replays a recorded query-id trace (scripts/similarity-load.py) through the same policies.</summary>
+    public static int Replay(string[] args)
+    {
+        long[] keys = File.ReadLines(args[1]).Where(l => l.Length > 0).Select(l => long.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+        int c = int.Parse(args[2], CultureInfo.InvariantCulture);
+        Console.WriteLine(FormattableString.Invariant(
+            $"replay of {keys.Length} queries ({keys.Distinct().Count()} distinct), C = {c}: W-TinyLFU {TinyLfu(keys, c):F2} %, LRU {Lru(keys, c):F2} %, static top-C {StaticTop(keys, c):F2} %, Belady {Belady(keys, c):F2} %"));
+        return 0;
+    }
+
     private static long[] Zipf(int n, int universe, double s, int seed)
     {
         var cdf = new double[universe];
