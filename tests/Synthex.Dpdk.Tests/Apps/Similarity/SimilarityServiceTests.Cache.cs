@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Synthex.Dpdk.Apps;
-using Synthex.Dpdk.Packets;
 using Synthex.Protocol;
 
 namespace Synthex.Dpdk.Tests.Apps.Similarity;
@@ -10,40 +8,17 @@ namespace Synthex.Dpdk.Tests.Apps.Similarity;
 /// with exactly the bytes the compute thread produced for the miss; other k, other bytes still go
 /// to the compute thread; hits and misses are counted; the hit path allocates nothing.
 /// </summary>
-public sealed class SimilarityServiceCacheTests : IDisposable
+public sealed partial class SimilarityServiceTests
 {
-    private const int N = 50, D = 8;
-    private readonly MatrixFiles _files = new();
-    private readonly float[] _values = MatrixFiles.Random(5, N * D);
-    private readonly byte[] _buffer = new byte[9000];
-    private static readonly DatagramMeta Meta = new(new DatagramPeer(UdpEndpoint.V4(0x7f000001, 4242), UdpEndpoint.V4(0x7f000001, 9000), 0, 0, 0), 0);
-
-    public void Dispose() => _files.Dispose();
-
-    private SimilarityService Service(int cacheEntries)
+    private SimilarityService CachedService(int cacheEntries)
         => new(StoredMatrix.Load(_files.Npy(_values, N, D)), null, SimilarityMetric.Cosine, kMax: 4, slots: 16, cacheEntries: cacheEntries);
 
-    private int QueryBytes(float[] q, ushort k, ulong id) => Query.Write(_buffer, Query.Header(7, 99, id, D, k), q);
-
-    private static long Counter(SimilarityService s, string name) => s.Counters.Single(c => c.Key == name).Value;
-
-    private static byte[] OriginateOne(SimilarityService s)
-    {
-        var payload = new byte[9000];
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            int n = s.Originate(0, payload, out _);
-            if (n >= 0) return payload[..n];
-            Thread.Sleep(1);
-        }
-        throw new TimeoutException("no answer from the compute thread");
-    }
+    private static byte[] OriginateOne(SimilarityService s) => Originated(s, 1)[0];
 
     [Fact]
     public void A_repeated_query_is_answered_in_place_with_the_bytes_of_the_miss()
     {
-        using var s = Service(cacheEntries: 64);
+        using var s = CachedService(cacheEntries: 64);
         s.RegisterWorker();
         float[] q = MatrixFiles.Random(1, D);
         Assert.True(s.Accept(_buffer, QueryBytes(q, 3, id: 41), Meta, 0).IsAbsorbed);
@@ -70,15 +45,15 @@ public sealed class SimilarityServiceCacheTests : IDisposable
     [Fact]
     public void Another_k_or_other_bytes_are_misses_scored_by_the_compute_thread()
     {
-        using var s = Service(cacheEntries: 64);
+        using var s = CachedService(cacheEntries: 64);
         s.RegisterWorker();
         float[] q = MatrixFiles.Random(2, D);
-        Assert.True(s.Accept(_buffer, QueryBytes(q, 3, 1), Meta, 0).IsAbsorbed);
+        Assert.True(s.Accept(_buffer, QueryBytes(q, 3, id: 1), Meta, 0).IsAbsorbed);
         OriginateOne(s);
-        Assert.True(s.Accept(_buffer, QueryBytes(q, 2, 2), Meta, 0).IsAbsorbed);
+        Assert.True(s.Accept(_buffer, QueryBytes(q, 2, id: 2), Meta, 0).IsAbsorbed);
         OriginateOne(s);
         q[0] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(q[0]) ^ 1); // one bit
-        Assert.True(s.Accept(_buffer, QueryBytes(q, 3, 3), Meta, 0).IsAbsorbed);
+        Assert.True(s.Accept(_buffer, QueryBytes(q, 3, id: 3), Meta, 0).IsAbsorbed);
         OriginateOne(s);
         Assert.Equal(0, Counter(s, "cache_hits"));
         Assert.Equal(3, Counter(s, "cache_misses"));
@@ -88,12 +63,12 @@ public sealed class SimilarityServiceCacheTests : IDisposable
     [Fact]
     public void Without_a_cache_a_repeated_query_is_scored_again_and_no_cache_counters_show()
     {
-        using var s = Service(cacheEntries: 0);
+        using var s = CachedService(cacheEntries: 0);
         s.RegisterWorker();
         float[] q = MatrixFiles.Random(3, D);
-        Assert.True(s.Accept(_buffer, QueryBytes(q, 3, 1), Meta, 0).IsAbsorbed);
+        Assert.True(s.Accept(_buffer, QueryBytes(q, 3, id: 1), Meta, 0).IsAbsorbed);
         byte[] first = OriginateOne(s);
-        Assert.True(s.Accept(_buffer, QueryBytes(q, 3, 1), Meta, 0).IsAbsorbed);
+        Assert.True(s.Accept(_buffer, QueryBytes(q, 3, id: 1), Meta, 0).IsAbsorbed);
         Assert.Equal(first, OriginateOne(s)); // a miss's bytes do not depend on the cache either
         Assert.Null(s.Cache);
         Assert.DoesNotContain(s.Counters, c => c.Key.StartsWith("cache_", StringComparison.Ordinal));
@@ -102,10 +77,10 @@ public sealed class SimilarityServiceCacheTests : IDisposable
     [Fact]
     public void The_hit_path_allocates_nothing()
     {
-        using var s = Service(cacheEntries: 64);
+        using var s = CachedService(cacheEntries: 64);
         s.RegisterWorker();
         float[] q = MatrixFiles.Random(4, D);
-        int length = QueryBytes(q, 3, 1);
+        int length = QueryBytes(q, 3, id: 1);
         var request = _buffer[..length];
         Assert.True(s.Accept(_buffer, length, Meta, 0).IsAbsorbed);
         OriginateOne(s);
