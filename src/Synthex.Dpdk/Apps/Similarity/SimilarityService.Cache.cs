@@ -18,8 +18,9 @@ public sealed partial class SimilarityService
     private readonly Match[]?[] _hitScratch = new Match[]?[MaxWorkers];
     private readonly long[]?[] _cacheCounters = new long[]?[MaxWorkers]; // [hits, misses]
 
-    /// <summary>The matrix version the cache keys on — the value answers carry in their tag. Read
-    /// here only, so a service that reloads (a new version) changes this one line.</summary>
+    /// <summary>The matrix version lookups key on: the current one, the value a computed answer
+    /// would carry in its tag. Read here only, so a service that reloads changes this one line;
+    /// inserts take the version of the batch that scored them (<see cref="CacheAnswers"/>).</summary>
     private ulong CacheVersion => MatrixVersion;
 
     /// <summary>The result cache, or null with <c>--cache-entries 0</c>.</summary>
@@ -55,12 +56,13 @@ public sealed partial class SimilarityService
         return true;
     }
 
-    /// <summary>Compute thread: stores the batch's answers (after scoring; the keys are the slots' request bytes).</summary>
-    private void CacheAnswers(ReadOnlySpan<int> slots, Match[] matches, int[] counts)
+    /// <summary>Compute thread: stores the batch's answers (after scoring; the keys are the slots' request bytes)
+    /// under <paramref name="version"/>, the version of the matrix that scored them — not the current one,
+    /// which a reload may have moved on while the batch ran.</summary>
+    private void CacheAnswers(ReadOnlySpan<int> slots, Match[] matches, int[] counts, ulong version)
     {
         if (_cache is not { } cache) return;
         int d = _requestFloats;
-        ulong version = CacheVersion;
         for (int i = 0; i < slots.Length; i++)
         {
             int s = slots[i];

@@ -282,7 +282,7 @@ public sealed partial class SimilarityService : IDisposable
             _answerLength[s] = Matches.WriteOk(_answers.AsSpan(s * _answerBytes, _answerBytes), _headers[s], Epoch, MatrixVersion,
                                                matches.AsSpan(i * KMax, counts[i]));
         }
-        CacheAnswers(slots, matches, counts);
+        CacheAnswers(slots, matches, counts, MatrixVersion); // the version these answers carry in their tag
     }
 
     /// <summary>Y (n × M) = X (n × D) · Pᵀ: the whole batch in one GEMM call.</summary>
