@@ -63,13 +63,15 @@ internal static class LoadCommand
         var busyPoll = new Option<bool>("--busy-poll") { Description = "spin while waiting for answers instead of sleeping in ppoll (lower latency, one core per thread)" };
         var maxErrorRate = new Option<double>("--max-error-rate") { Description = "exit 1 when (mismatches + timeouts + errors) / sent is above this", HelpName = "FRACTION", DefaultValueFactory = _ => 0.01 };
         var interval = new Option<double>("--interval") { Description = "seconds between live lines; 0: none", HelpName = "S", DefaultValueFactory = _ => 1 };
+        var retries = new Option<int?>("--retries") { Description = "retransmissions of a request unanswered after --timeout before it counts as a timeout (default: the scenario's, consensus 20, others 0)", HelpName = "N" };
+        var loss = new Option<double>("--loss") { Description = "drop this fraction of datagrams on purpose before sending (counted), to exercise retransmission", HelpName = "P" };
         var reportJson = new Option<string>("--report-json") { Description = "write the JSON report here (schema: docs/LOAD.md)", HelpName = "FILE" };
         var reportDir = new Option<string>("--report-dir") { Description = "write report.json, report.md and report.png here", HelpName = "DIR" };
 
         var command = new Command("load", Examples)
         {
             scenario, to, concurrency, rate, ramp, steps, duration, warmup, timeout, threads, pin, batch, maxOutstanding, io, busyPoll,
-            maxErrorRate, interval, reportJson, reportDir,
+            maxErrorRate, interval, retries, loss, reportJson, reportDir,
         };
         // Each scenario's own options (--size, ...), under the scenario's name in the help.
         var scenarioOptions = new List<(ScenarioOption Spec, Option<string> Option)>();
@@ -128,6 +130,8 @@ internal static class LoadCommand
                     },
                     BusyPoll = parse.GetValue(busyPoll),
                     MaxErrorRate = parse.GetValue(maxErrorRate),
+                    Retries = parse.GetValue(retries),
+                    Loss = parse.GetValue(loss),
                     IntervalSeconds = parse.GetValue(interval),
                 };
                 return Execute(options, parse.GetValue(reportJson), parse.GetValue(reportDir), Console.Out, Console.Error);
