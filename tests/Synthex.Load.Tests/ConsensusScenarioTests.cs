@@ -13,7 +13,7 @@ public class ConsensusScenarioTests
 
     /// <summary>The server's answer to a contribution, computed here as the service would: the
     /// weighted mean of every expert's chunk, in f32.</summary>
-    private static byte[] Result(byte[] contribution, int experts, Func<int, float, float>? change = null)
+    internal static byte[] Result(byte[] contribution, int experts, Func<int, float, float>? change = null)
     {
         Assert.True(Codec.ReadRequest(contribution, out Message m).IsValid);
         var h = m.Header;
@@ -107,5 +107,42 @@ public class ConsensusScenarioTests
         Assert.Equal(2, m.Header.Retransmit);
         again[34] = 0;
         Assert.Equal(first[..n], again[..n]);
+    }
+}
+
+/// <summary>The consensus scenario's per-request work allocates nothing once warm.</summary>
+public class ConsensusScenarioAllocationTests
+{
+    [Fact]
+    public void Writing_matching_verifying_and_retiring_allocate_nothing()
+    {
+        var s = new ConsensusScenario(new ConsensusShape(7, 3, 3, 10, 4, 0, 2, 0), slots: 64, session: 0x1234, roundLimit: 0);
+        var request = new byte[200];
+        var answers = new byte[9][];
+        var verdicts = new Verdict[9];
+        long allocated = 0;
+        ulong sequence = 1;
+        for (int round = 0; round < 20; round++)
+        {
+            // Only the scenario's calls are measured; the test's own answers are built between them.
+            for (int i = 0; i < 9; i++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                int n = s.WriteRequest(sequence + (ulong)i, 0, request);
+                if (round > 0) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                answers[i] = ConsensusScenarioTests.Result(request[..n], 3);
+            }
+            for (int i = 0; i < 9; i++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                s.TryReadSequence(answers[i], out ulong matched);
+                verdicts[i] = s.Verify(matched, answers[i]);
+                s.Retire(matched, verdicts[i] == Verdict.Ok);
+                if (round > 0) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+            Assert.All(verdicts, v => Assert.Equal(Verdict.Ok, v));
+            sequence += 9;
+        }
+        Assert.Equal(0, allocated);
     }
 }

@@ -59,6 +59,7 @@ public class SimilarityLoadTests
         Assert.Equal(0, report.GetProperty("timeouts").GetInt64());
         Assert.Equal(0, report.GetProperty("errors").GetInt64());
         Assert.Contains("Zipf(1)", report.GetProperty("requests").GetString());
+        Assert.Equal(0, report.GetProperty("unexpected").GetInt64());
         server.Signal(SynthexProcess.SIGINT);
         Assert.Equal(0, server.WaitForExit());
     }
