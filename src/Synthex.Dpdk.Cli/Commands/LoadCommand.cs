@@ -36,6 +36,12 @@ internal static class LoadCommand
           # a step schedule: 5 s at each rate
           synthex load --scenario reflect --to 127.0.0.1:9000 --steps 1000:5,5000:5,20000:5 --report-json load.json
 
+          # the consensus service: 8 experts x 1,024 floats, 500 rounds, 1% of datagrams dropped on purpose and resent
+          synthex load --scenario consensus --to 127.0.0.1:9000 --experts 8 --length 1024 --rounds 500 --duration 60 --concurrency 64 --loss 0.01 --timeout 0.05
+
+          # the similarity service: top-10 of queries drawn Zipf(1.0), every 100th checked against a brute force
+          synthex load --scenario similarity --to 127.0.0.1:9001 --queries q.npy --k 10 --zipf 1.0 --matrix m.npy --concurrency 32
+
         Exit codes: 0 within --max-error-rate, 1 above it (mismatches + timeouts + errors over sent),
         2 bad option, 3 the target cannot be reached from this host.
         """;
