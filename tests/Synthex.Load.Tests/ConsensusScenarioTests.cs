@@ -81,6 +81,36 @@ public class ConsensusScenarioTests
     }
 
     [Fact]
+    public void A_partial_is_verified_over_the_experts_it_names_but_does_not_complete_its_round()
+    {
+        var s = Make(experts: 3, length: 4, chunk: 4);
+        var requests = new byte[3][];
+        for (int e = 0; e < 3; e++)
+        {
+            var buffer = new byte[200];
+            requests[e] = buffer[..s.WriteRequest((ulong)(e + 1), 0, buffer)];
+        }
+        // The round timed out with experts 0 and 2: their weighted mean, PARTIAL, bitmap 0b101.
+        byte[] Partial(byte[] contribution, float nudge)
+        {
+            Assert.True(Codec.ReadRequest(contribution, out Message m).IsValid);
+            var h = m.Header;
+            double w0 = ConsensusScenario.Weight(h.Session, 1, 0), w2 = ConsensusScenario.Weight(h.Session, 1, 2);
+            var answer = contribution.ToArray();
+            var values = Synthex.Protocol.Result.Values(answer, h);
+            for (int i = 0; i < values.Length; i++)
+                values[i] = (float)((w0 * ConsensusScenario.Value(h.Session, 1, 0, (uint)i) + w2 * ConsensusScenario.Value(h.Session, 1, 2, (uint)i)) / (w0 + w2)) + nudge;
+            Assert.Equal(answer.Length, Synthex.Protocol.Result.WritePartial(answer, h, 99, (float)(w0 + w2), 0b101));
+            return answer;
+        }
+        Assert.Equal(Verdict.Mismatch, s.Verify(1, Partial(requests[0], 0.01f)));
+        Assert.Equal(Verdict.Ok, s.Verify(1, Partial(requests[0], 0)));
+        Assert.Equal(Verdict.Ok, s.Verify(2, Partial(requests[1], 0)));
+        Assert.Equal(Verdict.Ok, s.Verify(3, Partial(requests[2], 0)));
+        Assert.Equal(0, s.Retire(1, ok: true) + s.Retire(2, ok: true) + s.Retire(3, ok: true));
+    }
+
+    [Fact]
     public void Round_r_waits_until_rounds_up_to_r_minus_window_are_answered()
     {
         var s = Make(experts: 1, length: 4, chunk: 4, window: 2, rounds: 3);
