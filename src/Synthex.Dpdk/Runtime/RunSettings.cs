@@ -24,7 +24,7 @@ public sealed record RunSettings
     /// </summary>
     public static readonly IReadOnlyList<RunOption> Options =
     [
-        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), consensus (experts' vectors aggregated per chunk, docs/PROTOCOL.md), similarity (top-k over --matrix)", (s, v) => s with { App = v }),
+        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), consensus (experts' vectors aggregated per chunk, docs/PROTOCOL.md), similarity (top-k over --matrix); consensus,similarity (both in one instance, chosen by operation)", (s, v) => s with { App = v }),
         new TextOption("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)", (s, v) => s with { Mode = v }),
         new TextOption("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)", (s, v) => s with { Backend = v }),
         new TextOption("listen", "ADDR:PORT", "UDP service address: bound by the OS backends; on DPDK its port is the service port (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),

@@ -5,17 +5,38 @@ namespace Synthex.Dpdk.Apps;
 /// it to the shared <see cref="SimilarityService"/> (absorbed), and originates the answers the
 /// compute thread finished for this worker. Status answers (bad input, BUSY) are written in place.
 /// </summary>
-public readonly struct SimilarityDatagrams(SimilarityService service) : IDatagramApp
+/// <remarks>
+/// The worker's answer queue is registered in <see cref="AttachWorker"/>, which the backend calls
+/// on the copy a real worker runs — not in the constructor: the DPDK backend makes throwaway
+/// copies of the app at start-up to probe it, and those must not leave phantom workers (queues
+/// nobody polls). A copy that was never attached has no queue: it originates nothing, and a
+/// request it sees is answered BUSY (counted <c>unattached</c>) rather than queued where no
+/// worker would send the answer.
+/// </remarks>
+public struct SimilarityDatagrams(SimilarityService service) : IDatagramApp
 {
-    private readonly int _worker = service.RegisterWorker();
+    private int _worker = SimilarityService.Unattached;
 
     public static bool Originates => true;
+    public static bool AttachesWorker => true;
 
-    public int PendingOriginations => service.DoneOf(_worker).Count;
+    /// <summary>The service's index of this worker; <see cref="SimilarityService.Unattached"/> before <see cref="AttachWorker"/>.</summary>
+    public readonly int Worker => _worker;
 
-    public DatagramVerdict Process(Span<byte> buffer, int length, in DatagramMeta meta) => service.Accept(buffer, length, meta, _worker);
+    public void AttachWorker()
+    {
+        if (_worker == SimilarityService.Unattached) _worker = service.RegisterWorker();
+    }
 
-    public int Originate(Span<byte> payload, out DatagramPeer to) => service.Originate(_worker, payload, out to);
+    public readonly int PendingOriginations => _worker < 0 ? 0 : service.DoneOf(_worker).Count;
+
+    public readonly DatagramVerdict Process(Span<byte> buffer, int length, in DatagramMeta meta) => service.Accept(buffer, length, meta, _worker);
+
+    public readonly int Originate(Span<byte> payload, out DatagramPeer to)
+    {
+        if (_worker < 0) { to = default; return -1; }
+        return service.Originate(_worker, payload, out to);
+    }
 }
 
 /// <summary>

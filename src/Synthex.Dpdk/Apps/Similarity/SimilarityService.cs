@@ -38,14 +38,17 @@ public sealed class SimilarityService : IDisposable
     internal enum WorkerCounter
     {
         Queries, Projects, Busy, BadDimension, KZero, KTooLarge, AmplificationRefused, UnknownOperation,
-        Unauthenticated, CodecRefused, CodecDropped, Answered, AnswerTooLarge, Count,
+        Unauthenticated, CodecRefused, CodecDropped, Answered, AnswerTooLarge, Unattached, Count,
     }
 
     private static readonly string[] WorkerCounterNames =
     [
         "queries", "projects", "busy", "bad_dimension", "k_zero", "k_too_large", "amplification_refused", "unknown_operation",
-        "unauthenticated", "codec_refused", "codec_dropped", "answered", "answer_too_large",
+        "unauthenticated", "codec_refused", "codec_dropped", "answered", "answer_too_large", "unattached",
     ];
+
+    /// <summary>The worker index of an app copy no backend worker attached (a start-up probe's).</summary>
+    public const int Unattached = -1;
 
     private readonly int _slotCount;
     private readonly int _requestFloats;
@@ -62,6 +65,8 @@ public sealed class SimilarityService : IDisposable
     private readonly IndexQueue?[] _done = new IndexQueue?[MaxWorkers];
     private readonly long[]?[] _workerCounters = new long[]?[MaxWorkers];
     private int _workers;
+    // Counters of app copies never attached to a worker (should stay 0; shared, so only ever a test's).
+    private readonly long[] _unattachedCounters = new long[(int)WorkerCounter.Count];
 
     private readonly TopKScorer _scorer;
     private readonly Thread _compute;
@@ -111,7 +116,10 @@ public sealed class SimilarityService : IDisposable
     /// <summary>Why the compute thread stopped on its own, or null.</summary>
     public string? ComputeFailure => _computeFailure;
 
-    /// <summary>Makes a worker's done queue and counters; called once per worker as the backend creates its app.</summary>
+    /// <summary>Workers registered so far (<see cref="SimilarityDatagrams.AttachWorker"/>): the backend's real workers only.</summary>
+    public int RegisteredWorkers => Volatile.Read(ref _workers);
+
+    /// <summary>Makes a worker's done queue and counters; called once per real worker, when the backend builds it.</summary>
     public int RegisterWorker()
     {
         int w = Interlocked.Increment(ref _workers) - 1;
@@ -127,7 +135,7 @@ public sealed class SimilarityService : IDisposable
     /// <summary>Validates a request against the stored shapes and queues it; returns the verdict for the I/O worker.</summary>
     internal DatagramVerdict Accept(Span<byte> buffer, int length, in DatagramMeta meta, int worker)
     {
-        long[] c = _workerCounters[worker]!;
+        long[] c = worker < 0 ? _unattachedCounters : _workerCounters[worker]!;
         Verdict verdict = Codec.ReadRequest(buffer[..length], out Message m);
         if (verdict.Drop != Drop.None)
         {
@@ -177,6 +185,12 @@ public sealed class SimilarityService : IDisposable
             return DatagramVerdict.Reply(StatusAnswer.UnknownOperation(buffer, h, Epoch));
         }
 
+        if (worker < 0)
+        {
+            // No worker would ever send the answer: refuse it now rather than lose it in a queue.
+            c[(int)WorkerCounter.Unattached]++;
+            return DatagramVerdict.Reply(StatusAnswer.Busy(buffer, h, Epoch, (ushort)Math.Clamp(_lastBatchMs, 1, ushort.MaxValue)));
+        }
         if (!_free.TryDequeue(out int slot))
         {
             c[(int)WorkerCounter.Busy]++;
@@ -301,6 +315,7 @@ public sealed class SimilarityService : IDisposable
         get
         {
             var sums = new long[(int)WorkerCounter.Count];
+            for (int i = 0; i < sums.Length; i++) sums[i] = Volatile.Read(ref _unattachedCounters[i]);
             for (int w = 0; w < Volatile.Read(ref _workers) && w < MaxWorkers; w++)
                 if (_workerCounters[w] is { } c)
                     for (int i = 0; i < sums.Length; i++) sums[i] += Volatile.Read(ref c[i]);
