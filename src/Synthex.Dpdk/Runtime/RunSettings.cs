@@ -43,6 +43,7 @@ public sealed record RunSettings
         new TextOption("matrix", "FILE", "similarity: the stored matrix, .npy (float32 '<f4', C order, N x D; mapped read-only) or FAISS .fvecs", (s, v) => s with { Matrix = v }),
         new EnumOption<SimilarityMetric>("metric", "NAME", "similarity: cosine | dot (default cosine)", (s, v) => s with { Metric = v }),
         new IntOption("k-max", "N", "similarity: the largest k a QUERY may ask for", 1, ushort.MaxValue, s => s.KMax, (s, v) => s with { KMax = v }),
+        new BoolOption("watch", "similarity: reload --matrix when the file changes (as SIGHUP does), without a pause", s => s.Watch, (s, v) => s with { Watch = v }),
         new TextOption("projection", "FILE", "similarity: the projection P (M x D .npy) PROJECT multiplies by (y = P.x); none: PROJECT is not served", (s, v) => s with { Projection = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
         new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
@@ -181,8 +182,11 @@ public sealed record RunSettings
     /// <summary><c>similarity</c>: the projection P (M × D .npy) that PROJECT multiplies by; null: PROJECT not served.</summary>
     public string? Projection { get; init; }
 
+    /// <summary><c>similarity</c>: reload the matrix when its file changes (SIGHUP always reloads).</summary>
+    public bool Watch { get; init; }
+
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, Watch);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];

@@ -48,6 +48,11 @@ public sealed class CombinedApp(AppDescriptor first, AppDescriptor second) : App
     public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters()
         => [.. Prefixed(first), .. Prefixed(second)];
 
+    public override bool Reloads => first.Reloads || second.Reloads;
+
+    /// <summary>Forwarded to each app (not short-circuited: both reload when both can).</summary>
+    public override bool RequestReload(string cause) => first.RequestReload(cause) | second.RequestReload(cause);
+
     /// <summary>Disposes what <see cref="Open"/> opened (nothing for the catalogue's entry, whose apps are not opened).</summary>
     public void Dispose()
     {

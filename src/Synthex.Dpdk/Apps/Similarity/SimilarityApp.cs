@@ -63,7 +63,8 @@ public sealed class SimilarityApp : AppDescriptor
                 projection = StoredMatrix.Load(options.Projection, "projection");
                 Describe(log, "projection", projection);
             }
-            return new Bound(new SimilarityService(matrix, projection, options.Metric, options.KMax));
+            var service = new SimilarityService(matrix, projection, options.Metric, options.KMax);
+            return new Bound(service, new MatrixReloader(service, options.Matrix, options.Watch, log));
         }
         catch
         {
@@ -81,9 +82,18 @@ public sealed class SimilarityApp : AppDescriptor
         => throw new ConfigurationException("matrix", "the similarity app is created from a loaded matrix (AppDescriptor.Open)");
 
     /// <summary>The descriptor a run uses: the same app, bound to its loaded service.</summary>
-    internal sealed class Bound(SimilarityService service) : AppDescriptor, IDisposable
+    internal sealed class Bound(SimilarityService service, MatrixReloader reloader) : AppDescriptor, IDisposable
     {
         public SimilarityService Service => service;
+        public MatrixReloader Reloader => reloader;
+        public override bool Reloads => true;
+
+        public override bool RequestReload(string cause)
+        {
+            reloader.Request(cause);
+            return true;
+        }
+
         public override string Name => "similarity";
         public override string Summary => "";
         public override BackendLayers Layers => BackendLayers.Datagrams;
@@ -93,6 +103,10 @@ public sealed class SimilarityApp : AppDescriptor
 
         public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => service.Counters;
 
-        public void Dispose() => service.Dispose();
+        public void Dispose()
+        {
+            reloader.Dispose(); // no reload runs while the service stops
+            service.Dispose();
+        }
     }
 }
