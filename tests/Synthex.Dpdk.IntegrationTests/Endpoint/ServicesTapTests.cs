@@ -13,7 +13,7 @@ namespace Synthex.Dpdk.IntegrationTests.Endpoint;
 /// answer and the pings come back while query answers are still outstanding.
 /// </summary>
 [Collection(nameof(DpdkCollection))]
-public class ServicesTapTests
+public class ServicesTapTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     private const int N = 100_000, D = 256, Queries = 512;
 
@@ -63,6 +63,7 @@ public class ServicesTapTests
         using var tap = new TapEndpoint("consensus,similarity", ["--matrix", matrix, "--metric", "dot", "--k-max", "5"]);
         var (code, output) = tap.Client("python3", "-c", Script, tap.ServerV4, $"{tap.Port}", $"{D}", $"{Queries}");
         Assert.True(code == 0, output + tap.Output);
+        log.WriteLine(output);
         var m = Regex.Match(output, @"consensus answered with (\d+) queries pending; ping answered with (\d+) pending");
         Assert.True(m.Success, output);
         Assert.True(int.Parse(m.Groups[1].Value) > 0, "the consensus answer came only after the scan: " + output);
