@@ -69,6 +69,7 @@ internal static class Commands
         root.Subcommands.Add(info);
 
         root.Subcommands.Add(LoadCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
 
         return root;
     }

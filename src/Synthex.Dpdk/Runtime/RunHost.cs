@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Operations;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Telemetry;
 
@@ -33,6 +34,8 @@ public static class RunHost
         var backend = selection.Backend;
         string? mode = app.ResolveMode(settings.Mode);
 
+        // Opened before the workers so a busy --metrics port stops the run before it starts.
+        using var operations = OperationsHost.Open(settings, app, mode, backend, selection.Reason, log);
         backend.Start(settings, app);
 
         // The processing window: workers are running from here until Stop() returns.
@@ -46,6 +49,7 @@ public static class RunHost
         TimeSpan interval = settings.StatsInterval > 0 ? TimeSpan.FromSeconds(settings.StatsInterval) : Timeout.InfiniteTimeSpan;
         long deadline = settings.Duration > 0 ? started + (long)(settings.Duration * Stopwatch.Frequency) : long.MaxValue;
         var previous = Capture(backend);
+        operations.State.Started(previous);
         while (!stop.IsRequested)
         {
             long now = Stopwatch.GetTimestamp();
@@ -60,6 +64,7 @@ public static class RunHost
                 var current = Capture(backend);
                 log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name) + ServiceLine(app));
                 previous = current;
+                operations.State.MarkLive(current);
             }
         }
 
@@ -75,6 +80,7 @@ public static class RunHost
             workerFailure = e.Message;
             log.WriteLine($"synthex: {backend.Name}: {e.Message}");
         }
+        operations.State.Stopped();
         double elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         long gcCollections = GC.CollectionCount(0) - gcBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
