@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Synthex.Dpdk.Runtime;
 
 namespace Synthex.Dpdk.Operations;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Synthex.Dpdk.Apps;
-using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Telemetry;
 
 namespace Synthex.Dpdk.Operations;
@@ -22,7 +20,8 @@ public sealed class LiveState
     /// <summary>A capture younger than this is reused (one scrape, one capture).</summary>
     public static readonly TimeSpan ReuseFor = TimeSpan.FromMilliseconds(100);
 
-    private readonly IBackend _backend;
+    private readonly Func<StatsSnapshot> _capture;
+    private readonly Func<IReadOnlyList<KeyValuePair<string, long>>> _serviceCounters;
     private readonly Lock _gate = new();
     private StatsSnapshot? _last;
     private volatile StatsSnapshot _previousLive;
@@ -30,13 +29,18 @@ public sealed class LiveState
     private long _allocatedAtStart;
     private volatile bool _running, _stopped;
 
-    public LiveState(string name, AppDescriptor app, string? mode, IBackend backend, string backendReason)
+    /// <param name="capture">Reads every worker's counters and every port's stats (the runtime's capture, as the live line's).</param>
+    /// <param name="serviceCounters">The app's own counters (consensus rounds, similarity batches...).</param>
+    public LiveState(string name, string app, string? mode, string backend, string backendReason,
+                     Func<StatsSnapshot> capture, Func<IReadOnlyList<KeyValuePair<string, long>>> serviceCounters)
     {
         Name = name;
         App = app;
         Mode = mode;
-        _backend = backend;
+        Backend = backend;
         BackendReason = backendReason;
+        _capture = capture;
+        _serviceCounters = serviceCounters;
         StartedTimestamp = Stopwatch.GetTimestamp();
         StartedUtc = DateTime.UtcNow;
         _previousLive = Empty();
@@ -66,9 +70,9 @@ public sealed class LiveState
     /// <summary>The instance's name (<c>--name</c>): its control socket and its metrics' <c>instance</c>.</summary>
     public string Name { get; }
 
-    public AppDescriptor App { get; }
+    public string App { get; }
     public string? Mode { get; }
-    public string Backend => _backend.Name;
+    public string Backend { get; }
     public string BackendReason { get; }
     public long StartedTimestamp { get; private set; }
     public DateTime StartedUtc { get; private set; }
@@ -94,7 +98,7 @@ public sealed class LiveState
         {
             if (!_running) return Empty();
             if (!fresh && _last is { } last && Stopwatch.GetElapsedTime(last.Timestamp) < ReuseFor) return last;
-            _last = StatsSnapshot.Capture(_backend.Workers, _backend.ReadPortStats(extended: false));
+            _last = _capture();
             return _last;
         }
     }
@@ -102,5 +106,5 @@ public sealed class LiveState
     private static StatsSnapshot Empty() => StatsSnapshot.Capture([], []);
 
     /// <summary>The app's own counters now (consensus rounds, similarity batches...).</summary>
-    public IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => App.ServiceCounters();
+    public IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => _serviceCounters();
 }

@@ -1,10 +1,7 @@
-using Synthex.Dpdk.Apps;
-using Synthex.Dpdk.Runtime;
-
 namespace Synthex.Dpdk.Operations;
 
 /// <summary>
-/// Everything an operator reaches a running instance through, opened by <see cref="RunHost"/>
+/// Everything an operator reaches a running instance through, opened by the runtime's <c>RunHost</c>
 /// before the workers start and closed after they stop: the <see cref="SynthexMeter"/> (always:
 /// <c>dotnet-counters</c> can attach to any run), the Prometheus endpoint (<c>--metrics</c>) and
 /// the control socket (<c>synthex status</c>).
@@ -40,37 +37,39 @@ public sealed class OperationsHost : IDisposable
     /// <see cref="EnvironmentException"/> (exit 3); under the default name the run goes on
     /// without the socket and says so, since nobody asked for it by name.
     /// </summary>
-    public static OperationsHost Open(RunSettings settings, AppDescriptor app, string? mode, IBackend backend, string backendReason, TextWriter log)
+    /// <param name="metrics"><c>--metrics</c>, or null.</param>
+    /// <param name="runDir"><c>--run-dir</c>, or null for <see cref="RunDirectory.Resolve"/>'s default.</param>
+    /// <param name="socketRequired">The name or directory was given: a control socket that cannot be opened stops the run.</param>
+    public static OperationsHost Open(LiveState state, string? metrics, string? runDir, bool socketRequired, TextWriter log)
     {
-        string name = settings.Name ?? DefaultName(app.Name);
-        var state = new LiveState(name, app, mode, backend, backendReason);
+        string name = state.Name;
         var meter = new SynthexMeter(state);
-        PrometheusEndpoint? metrics = null;
+        PrometheusEndpoint? endpoint = null;
         ControlSocket? control = null;
         try
         {
-            if (settings.Metrics is not null)
+            if (metrics is not null)
             {
-                metrics = PrometheusEndpoint.Start(settings.Metrics);
-                log.WriteLine($"synthex: metrics at {metrics.Url}");
+                endpoint = PrometheusEndpoint.Start(metrics);
+                log.WriteLine($"synthex: metrics at {endpoint.Url}");
             }
-            string path = RunDirectory.SocketPath(RunDirectory.Resolve(settings.RunDir), name);
-            string? url = metrics?.Url;
+            string path = RunDirectory.SocketPath(RunDirectory.Resolve(runDir), name);
+            string? url = endpoint?.Url;
             try
             {
                 control = ControlSocket.Open(path, () => StatusDocument.Write(state, url));
                 log.WriteLine($"synthex: status with 'synthex status --name {name}' (control socket {path})");
             }
-            catch (EnvironmentException e) when (settings.Name is null && settings.RunDir is null)
+            catch (EnvironmentException e) when (!socketRequired)
             {
                 log.WriteLine($"synthex: no control socket, 'synthex status' will not see this run: {e.Message}");
             }
-            return new OperationsHost(state, meter, metrics, control);
+            return new OperationsHost(state, meter, endpoint, control);
         }
         catch
         {
             control?.Dispose();
-            metrics?.Dispose();
+            endpoint?.Dispose();
             meter.Dispose();
             throw;
         }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
-using Synthex.Dpdk.Runtime;
 
 namespace Synthex.Dpdk.Operations;
 
@@ -84,7 +83,9 @@ public sealed class PrometheusEndpoint : IDisposable
             endpoint = new IPEndPoint(IPAddress.Loopback, port);
             return true;
         }
-        return RunSettings.TryParseListen(text, out var address, out port) && (endpoint = new IPEndPoint(address, port)) is not null;
+        if (!text.Contains(':') || !IPEndPoint.TryParse(text, out var parsed) || parsed.Port == 0) return false;
+        endpoint = parsed;
+        return true;
     }
 
     public void Dispose() => _provider.Dispose();

@@ -21,7 +21,7 @@ public static class StatusDocument
         double uptime = state.UptimeSeconds;
         var report = new RunReport
         {
-            App = state.App.Name, Mode = state.Mode, Backend = state.Backend, BackendReason = state.BackendReason,
+            App = state.App, Mode = state.Mode, Backend = state.Backend, BackendReason = state.BackendReason,
             ElapsedSeconds = uptime, Final = now,
             GcCollections = state.GcCollections, GcAllocatedBytes = state.GcAllocatedBytes,
             Service = state.ServiceCounters(),
@@ -38,7 +38,7 @@ public static class StatusDocument
             w.WriteString("name", state.Name);
             w.WriteNumber("pid", Environment.ProcessId);
             w.WriteString("phase", state.Phase);
-            w.WriteString("app", state.App.Name);
+            w.WriteString("app", state.App);
             if (state.Mode is null) w.WriteNull("mode"); else w.WriteString("mode", state.Mode);
             w.WriteString("backend", state.Backend);
             w.WriteString("started_utc", state.StartedUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture));

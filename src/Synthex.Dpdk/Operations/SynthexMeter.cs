@@ -88,7 +88,7 @@ public sealed class SynthexMeter : IDisposable
         var counters = _state.ServiceCounters();
         var result = new Measurement<long>[counters.Count];
         for (int i = 0; i < result.Length; i++)
-            result[i] = new Measurement<long>(counters[i].Value, Tag("app", _state.App.Name), Tag("counter", counters[i].Key));
+            result[i] = new Measurement<long>(counters[i].Value, Tag("app", _state.App), Tag("counter", counters[i].Key));
         return result;
     }
 
@@ -113,6 +113,9 @@ public sealed class SynthexMeter : IDisposable
     }
 
     private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
+
+    /// <summary>The meter itself, for a listener that must tell this run's instruments from another's in one process (tests).</summary>
+    internal Meter Meter => _meter;
 
     public void Dispose() => _meter.Dispose();
 }

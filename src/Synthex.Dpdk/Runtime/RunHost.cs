@@ -35,7 +35,10 @@ public static class RunHost
         string? mode = app.ResolveMode(settings.Mode);
 
         // Opened before the workers so a busy --metrics port stops the run before it starts.
-        using var operations = OperationsHost.Open(settings, app, mode, backend, selection.Reason, log);
+        var live = new LiveState(settings.Name ?? OperationsHost.DefaultName(app.Name), app.Name, mode, backend.Name, selection.Reason,
+                                 () => Capture(backend), app.ServiceCounters);
+        using var operations = OperationsHost.Open(live, settings.Metrics, settings.RunDir,
+                                                   socketRequired: settings.Name is not null || settings.RunDir is not null, log);
         backend.Start(settings, app);
 
         // The processing window: workers are running from here until Stop() returns.
