@@ -50,7 +50,7 @@ public sealed class OperationsHost : IDisposable
         {
             if (metrics is not null)
             {
-                endpoint = PrometheusEndpoint.Start(metrics);
+                endpoint = PrometheusEndpoint.Start(metrics, name);
                 log.WriteLine($"synthex: metrics at {endpoint.Url}");
             }
             string path = RunDirectory.SocketPath(RunDirectory.Resolve(runDir), name);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Synthex.Dpdk.Operations;
 
@@ -38,7 +39,7 @@ public sealed class PrometheusEndpoint : IDisposable
     /// Starts serving; <see cref="EnvironmentException"/> (exit 3) when the address cannot be bound
     /// (the port is taken, the address is not this host's).
     /// </summary>
-    public static PrometheusEndpoint Start(string text)
+    public static PrometheusEndpoint Start(string text, string instanceName)
     {
         if (!TryParse(text, out var endpoint))
             throw new ConfigurationException("metrics", $"'{text}' is not [ADDR:]PORT (e.g. 9464, 127.0.0.1:9464 or [::1]:9464)");
@@ -56,6 +57,8 @@ public sealed class PrometheusEndpoint : IDisposable
         try
         {
             var provider = Sdk.CreateMeterProviderBuilder()
+                // target_info says which service and instance; scope labels on every sample would only repeat "Synthex".
+                .ConfigureResource(r => r.Clear().AddService("synthex", serviceInstanceId: instanceName))
                 .AddMeter(SynthexMeter.MeterName)
                 .AddPrometheusHttpListener(o =>
                 {
@@ -63,6 +66,7 @@ public sealed class PrometheusEndpoint : IDisposable
                     o.Port = endpoint.Port;
                     o.ScrapeEndpointPath = Path;
                     o.ScrapeResponseCacheDurationMilliseconds = 0;
+                    o.ScopeInfoEnabled = false;
                 })
                 .Build();
             return new PrometheusEndpoint(provider, endpoint);

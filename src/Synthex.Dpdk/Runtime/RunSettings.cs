@@ -63,6 +63,8 @@ public sealed record RunSettings
         new IntOption("buffers", "N", "OS backends: receive buffers per worker, a power of two", 64, 32768, s => s.Buffers, (s, v) => s with { Buffers = v }),
         new IntOption("buffer-size", "BYTES", "OS backends: bytes per receive buffer (larger datagrams are truncated_datagram drops)", 512, 65536,
             s => s.BufferSize, (s, v) => s with { BufferSize = v }),
+        new EnumOption<IdleMode>("idle", "MODE", "DPDK workers with nothing to do: busy (poll flat out, as testpmd; a core at 100%) | pause (spin with pause) | sleep (pause, then sleeps growing to 200 us; full polling from the first packet). Default sleep",
+            (s, v) => s with { Idle = v }),
         new TextOption("metrics", "[ADDR:]PORT", "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: on 127.0.0.1); default off",
             (s, v) => s with { Metrics = v }),
         new TextOption("name", "NAME", "this instance's name for 'synthex status' (letters, digits, . _ -; default APP-PID)", (s, v) => s with { Name = v }),
@@ -154,6 +156,9 @@ public sealed record RunSettings
 
     /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
+
+    /// <summary>What a DPDK worker does when its queues stay empty (default: sleep, the cheapest at idle).</summary>
+    public IdleMode Idle { get; init; } = IdleMode.Sleep;
 
     /// <summary><c>[ADDR:]PORT</c> of the Prometheus endpoint (PORT alone: 127.0.0.1). Null: no endpoint.</summary>
     public string? Metrics { get; init; }

@@ -104,7 +104,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             _counters[w] = new WorkerCounters((int)lcore);
             var rx = pairs.Where((_, i) => i % workers == w).ToArray();
             var tx = _ports.ToDictionary(p => (int)p.Id, _ => (ushort)w);
-            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop));
+            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop, settings.Idle));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
         _running = true; // from here Stop() must join: a launch failing half-way leaves others running
