@@ -107,6 +107,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop, settings.Idle));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
+        DpdkTelemetry.Register(_counters, Console.Out);
         _running = true; // from here Stop() must join: a launch failing half-way leaves others running
         foreach (var worker in _workers) worker.Launch();
     }
