@@ -67,7 +67,7 @@ public sealed record RunSettings
             (s, v) => s with { Idle = v }),
         new TextOption("metrics", "[ADDR:]PORT", "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: on 127.0.0.1); default off",
             (s, v) => s with { Metrics = v }),
-        new TextOption("name", "NAME", "this instance's name for 'synthex status' (letters, digits, . _ -; default APP-PID)", (s, v) => s with { Name = v }),
+        new TextOption("name", "NAME", "this instance's name for 'synthex status' (letters, digits, . _ -; default APP-PID). On DPDK, dpdk-telemetry.py and dpdk-pdump attach through --file-prefix (dpdk-pdump: not with --in-memory/--no-shconf)", (s, v) => s with { Name = v }),
         new TextOption("run-dir", "DIR", "where the control socket NAME.sock goes (default /run/synthex as root, else $XDG_RUNTIME_DIR/synthex)", (s, v) => s with { RunDir = v }),
     ];
 

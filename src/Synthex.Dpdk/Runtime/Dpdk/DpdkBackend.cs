@@ -108,6 +108,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             _workers.Add(new LcoreWorker(lcore, worker));
         }
         DpdkTelemetry.Register(_counters, Console.Out);
+        DpdkPacketCapture.Enable(Console.Out);
         _running = true; // from here Stop() must join: a launch failing half-way leaves others running
         foreach (var worker in _workers) worker.Launch();
     }
