@@ -71,7 +71,7 @@ testpmd_run() { # mode burst -> "wall cpu"
 }
 
 synthex_run() { # mode burst -> "wall cpu"
-    "$synthex" run --app forward --mode "$1" --burst "$2" --stats-interval 0 \
+    "$synthex" run --app forward --mode "$1" --burst "$2" --idle busy --stats-interval 0 \
         --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1 &
     local pid=$!
     sleep "$seconds"

@@ -71,6 +71,7 @@ internal static class Commands
         root.Subcommands.Add(LoadCommand.Create());
         root.Subcommands.Add(ConsensusCommand.Create());
         root.Subcommands.Add(QueryCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
 
         return root;
     }

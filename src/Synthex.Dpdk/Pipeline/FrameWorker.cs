@@ -45,6 +45,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     private readonly TxBuffer* _tx;    // one per port id
     private readonly ushort[] _txPorts; // the port ids this worker has a TX queue on
     private ulong _lastDrain;
+    private IdleBackoff _idle;
     private bool _disposed;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -57,9 +58,11 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     }
 
     /// <param name="txQueues">The TX queue this worker uses on each port id it may send to.</param>
+    /// <param name="idle">What to do when the queues stay empty (<c>--idle</c>); busy polling unless asked.</param>
     public FrameWorker(TApp app, TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> txQueues,
-                       int burst, WorkerCounters counters, QuitFlag stop)
+                       int burst, WorkerCounters counters, QuitFlag stop, IdleMode idle = IdleMode.Busy)
     {
+        _idle = new IdleBackoff(idle);
         if (burst is < 1 or > IPacketIo.MaxBurst) throw new ArgumentOutOfRangeException(nameof(burst));
         _app = app;
         // The real worker, not a start-up probe: the app registers it with its shared service here.
@@ -86,6 +89,9 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
     public WorkerCounters Counters => _counters;
 
+    /// <summary>Sleeps the idle back-off has taken (<see cref="IdleMode.Sleep"/>); read after <see cref="Run"/>.</summary>
+    public long IdleSleeps => _idle.Sleeps;
+
     public void Run()
     {
         // The first poll binds the native entry points (the shim is resolved and loaded lazily,
@@ -93,7 +99,20 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         _lastDrain = _io.Now();
         PollOnce();
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        while (!_stop.IsRequested) PollOnce();
+        if (_idle.Mode == IdleMode.Busy)
+        {
+            while (!_stop.IsRequested) PollOnce();
+        }
+        else
+        {
+            // Back off only when nothing came and nothing waits for the TX drain: a reply held in a
+            // TX buffer must leave at the next ~100 us drain, not after a sleep.
+            while (!_stop.IsRequested)
+            {
+                if (PollOnce() == 0 && !HasPendingTx()) _idle.Empty();
+                else _idle.Busy();
+            }
+        }
         if (TApp.Originates)
         {
             // Answers the app owes at stop (ABORTED to open rounds' contributors), a bounded

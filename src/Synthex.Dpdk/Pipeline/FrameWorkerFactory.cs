@@ -11,9 +11,9 @@ namespace Synthex.Dpdk.Pipeline;
 /// network in unit tests.
 /// </summary>
 public sealed class FrameWorkerFactory<TIo>(TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> tx, int burst,
-                                            WorkerCounters counters, QuitFlag stop) : IFrameAppConsumer<IWorker>
+                                            WorkerCounters counters, QuitFlag stop, IdleMode idle = IdleMode.Busy) : IFrameAppConsumer<IWorker>
     where TIo : struct, IPacketIo
 {
     public IWorker Accept<TApp>(TApp app) where TApp : struct, IFrameApp
-        => new FrameWorker<TApp, TIo>(app, io, rx, tx, burst, counters, stop);
+        => new FrameWorker<TApp, TIo>(app, io, rx, tx, burst, counters, stop, idle);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Operations;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Telemetry;
 
@@ -39,6 +40,11 @@ public static class RunHost
         var backend = selection.Backend;
         string? mode = app.ResolveMode(settings.Mode);
 
+        // Opened before the workers so a busy --metrics port stops the run before it starts.
+        var live = new LiveState(settings.Name ?? OperationsHost.DefaultName(app.Name), app.Name, mode, backend.Name, selection.Reason,
+                                 () => Capture(backend), app.ServiceCounters);
+        using var operations = OperationsHost.Open(live, settings.Metrics, settings.RunDir,
+                                                   socketRequired: settings.Name is not null || settings.RunDir is not null, log);
         backend.Start(settings, app);
 
         // The processing window: workers are running from here until Stop() returns.
@@ -52,6 +58,7 @@ public static class RunHost
         TimeSpan interval = settings.StatsInterval > 0 ? TimeSpan.FromSeconds(settings.StatsInterval) : Timeout.InfiniteTimeSpan;
         long deadline = settings.Duration > 0 ? started + (long)(settings.Duration * Stopwatch.Frequency) : long.MaxValue;
         var previous = Capture(backend);
+        operations.State.Started(previous);
         while (!stop.IsRequested)
         {
             long now = Stopwatch.GetTimestamp();
@@ -66,6 +73,7 @@ public static class RunHost
                 var current = Capture(backend);
                 log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name) + ServiceLine(app));
                 previous = current;
+                operations.State.MarkLive(current);
             }
         }
 
@@ -81,6 +89,7 @@ public static class RunHost
             workerFailure = e.Message;
             log.WriteLine($"synthex: {backend.Name}: {e.Message}");
         }
+        operations.State.Stopped();
         double elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         long gcCollections = GC.CollectionCount(0) - gcBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;

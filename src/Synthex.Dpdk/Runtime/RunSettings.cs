@@ -66,6 +66,12 @@ public sealed record RunSettings
         new IntOption("buffers", "N", "OS backends: receive buffers per worker, a power of two", 64, 32768, s => s.Buffers, (s, v) => s with { Buffers = v }),
         new IntOption("buffer-size", "BYTES", "OS backends: bytes per receive buffer (larger datagrams are truncated_datagram drops)", 512, 65536,
             s => s.BufferSize, (s, v) => s with { BufferSize = v }),
+        new EnumOption<IdleMode>("idle", "MODE", "DPDK workers with nothing to do: busy (poll flat out, as testpmd; a core at 100%) | pause (spin with pause) | sleep (pause, then sleeps growing to 200 us; full polling from the first packet). Default sleep",
+            (s, v) => s with { Idle = v }),
+        new TextOption("metrics", "[ADDR:]PORT", "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: on 127.0.0.1); default off",
+            (s, v) => s with { Metrics = v }),
+        new TextOption("name", "NAME", "this instance's name for 'synthex status' (letters, digits, . _ -; default APP-PID). On DPDK, dpdk-telemetry.py and dpdk-pdump attach through --file-prefix (dpdk-pdump: not with --in-memory/--no-shconf)", (s, v) => s with { Name = v }),
+        new TextOption("run-dir", "DIR", "where the control socket NAME.sock goes (default /run/synthex as root, else $XDG_RUNTIME_DIR/synthex)", (s, v) => s with { RunDir = v }),
     ];
 
     /// <summary>Application name (see <c>synthex run --help</c> for the list).</summary>
@@ -153,6 +159,18 @@ public sealed record RunSettings
 
     /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
+
+    /// <summary>What a DPDK worker does when its queues stay empty (default: sleep, the cheapest at idle).</summary>
+    public IdleMode Idle { get; init; } = IdleMode.Sleep;
+
+    /// <summary><c>[ADDR:]PORT</c> of the Prometheus endpoint (PORT alone: 127.0.0.1). Null: no endpoint.</summary>
+    public string? Metrics { get; init; }
+
+    /// <summary>The instance's name (its control socket <c>RUN_DIR/NAME.sock</c>); null: <c>APP-PID</c>.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The directory of control sockets; null: <see cref="Operations.RunDirectory.Resolve"/>'s default.</summary>
+    public string? RunDir { get; init; }
 
     /// <summary>consensus: (job, session) pairs tracked at once.</summary>
     public int MaxJobs { get; init; } = 4;

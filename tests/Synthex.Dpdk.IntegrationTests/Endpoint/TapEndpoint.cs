@@ -58,6 +58,7 @@ internal sealed class TapEndpoint : IDisposable
     public int Port { get; }
     public string Report { get; }
     public string Output => _synthex.Output;
+    public int Pid => _synthex.Pid;
 
     private void InNs(params string[] command) => MustRun("ip", ["netns", "exec", Namespace, .. command]);
 

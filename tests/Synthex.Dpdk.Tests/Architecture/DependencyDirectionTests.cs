@@ -22,7 +22,8 @@ public class DependencyDirectionTests
 
     private const string Root = "Synthex.Dpdk", Packets = "Synthex.Dpdk.Packets", Apps = "Synthex.Dpdk.Apps",
         Telemetry = "Synthex.Dpdk.Telemetry", Endpoint = "Synthex.Dpdk.Endpoint", Pipeline = "Synthex.Dpdk.Pipeline", Runtime = "Synthex.Dpdk.Runtime",
-        DpdkBackend = "Synthex.Dpdk.Runtime.Dpdk", OsBackends = "Synthex.Dpdk.Fallback", Bindings = "Synthex.Dpdk.Interop";
+        DpdkBackend = "Synthex.Dpdk.Runtime.Dpdk", OsBackends = "Synthex.Dpdk.Fallback", Bindings = "Synthex.Dpdk.Interop",
+        Operations = "Synthex.Dpdk.Operations";
 
     /// <summary>Each namespace (exactly, or with its sub-namespaces) and what it must not use.</summary>
     public static TheoryData<string, string[]> Layers => new()
@@ -36,6 +37,8 @@ public class DependencyDirectionTests
         { $@"^{Esc(Runtime)}$", [DpdkBackend, OsBackends] },
         { $@"^{Esc(DpdkBackend)}$", [OsBackends] },
         { $@"^{Esc(OsBackends)}(\..*)?$", [DpdkBackend, Bindings] },
+        // The operator's side reads counters the runtime hands it; it never reaches into a backend or an app.
+        { $@"^{Esc(Operations)}$", [Apps, Endpoint, Pipeline, Runtime, OsBackends, Bindings] },
     };
 
     [Theory, MemberData(nameof(Layers))]
@@ -58,6 +61,8 @@ public class DependencyDirectionTests
     [InlineData(Endpoint, Apps)]      // the endpoint stage is an IFrameApp over an IDatagramApp
     [InlineData(Runtime, Telemetry)]  // RunHost builds the RunReport
     [InlineData(OsBackends, Runtime)] // OsBackend implements IBackend
+    [InlineData(Runtime, Operations)] // RunHost opens the metrics endpoint and the control socket
+    [InlineData(Operations, Telemetry)] // the meter reads StatsSnapshot
     public void Checker_sees_the_downward_dependencies(string from, string to)
     {
         var result = Types.InAssembly(Appliance).That().ResideInNamespaceMatching($@"^{Esc(from)}$")

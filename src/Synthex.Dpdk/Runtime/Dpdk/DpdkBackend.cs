@@ -104,9 +104,11 @@ internal sealed unsafe class DpdkBackend : IBackend
             _counters[w] = new WorkerCounters((int)lcore);
             var rx = pairs.Where((_, i) => i % workers == w).ToArray();
             var tx = _ports.ToDictionary(p => (int)p.Id, _ => (ushort)w);
-            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop));
+            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop, settings.Idle));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
+        DpdkTelemetry.Register(_counters, Console.Out);
+        DpdkPacketCapture.Enable(Console.Out);
         _running = true; // from here Stop() must join: a launch failing half-way leaves others running
         foreach (var worker in _workers) worker.Launch();
     }
