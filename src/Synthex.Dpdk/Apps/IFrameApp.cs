@@ -46,10 +46,21 @@ public interface IFrameApp
     static virtual int HeadRewriteLength => 0;
 
     /// <summary>
-    /// Rewrites the head of one frame in place: <paramref name="frame"/> is its first byte and at
-    /// least <see cref="HeadRewriteLength"/> bytes follow. Never called while that is 0.
+    /// What <see cref="RewriteHead"/> writes on the frames of a burst leaving through
+    /// <paramref name="output"/>: asked once per burst, so per-port values (l2fwd's MACs) are
+    /// looked up once and held in registers for the burst. Apps whose rewrite needs no value
+    /// (macswap) return <c>default</c>. Never called while <see cref="HeadRewriteLength"/> is 0.
     /// </summary>
-    static virtual void RewriteHead(ref byte frame) { }
+    /// <remarks>An app with a burst path implements it itself: a struct calling the interface's default would box.</remarks>
+    HeadTemplate HeadTemplateFor(ushort output) => default;
+
+    /// <summary>
+    /// Rewrites the head of one frame in place: <paramref name="frame"/> is its first byte and at
+    /// least <see cref="HeadRewriteLength"/> bytes follow; <paramref name="template"/> is
+    /// <see cref="HeadTemplateFor"/>'s answer for the burst's output port. Never called while
+    /// <see cref="HeadRewriteLength"/> is 0.
+    /// </summary>
+    static virtual void RewriteHead(ref byte frame, HeadTemplate template) { }
 
     /// <summary>
     /// Whether the app needs <see cref="FrameMeta.Tailroom"/> (its replies may be longer than

@@ -275,6 +275,9 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             return 1;
         }
 
+        // Once per burst: the output port's rewrite values, kept in registers for the loop (the
+        // stores into frames below could alias the app's fields, so the JIT would reload them).
+        HeadTemplate template = _app.HeadTemplateFor(output);
         long bytes = length0;
         int i = 1;
         for (; i + 4 <= n; i += 4)
@@ -285,16 +288,16 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
                        & _io.IsPlain(packets[i + 3], head, out int l3, out byte* d3);
             if (!plain) break; // the loop below finds which one
             bytes += (long)l0 + l1 + l2 + l3;
-            TApp.RewriteHead(ref *d0);
-            TApp.RewriteHead(ref *d1);
-            TApp.RewriteHead(ref *d2);
-            TApp.RewriteHead(ref *d3);
+            TApp.RewriteHead(ref *d0, template);
+            TApp.RewriteHead(ref *d1, template);
+            TApp.RewriteHead(ref *d2, template);
+            TApp.RewriteHead(ref *d3, template);
         }
         for (; i < n; i++)
         {
             if (!_io.IsPlain(packets[i], head, out int length, out byte* data)) break;
             bytes += length;
-            TApp.RewriteHead(ref *data);
+            TApp.RewriteHead(ref *data, template);
         }
         _counters.Rx(i, bytes);
 
