@@ -3,9 +3,11 @@ using Synthex.Dpdk.Packets;
 namespace Synthex.Dpdk.Apps;
 
 /// <summary>
-/// Where a frame came from, filled by the worker: the input port and queue, and, for apps that
-/// ask (<see cref="IFrameApp.UsesTailroom"/>), how many bytes of the frame's buffer follow it
-/// (a reply may grow into them).
+/// Where a frame came from, filled by the worker: the input port and queue; on the per-packet
+/// path the flow's RSS hash (the device's when it gave one, else, for apps that ask
+/// (<see cref="IFrameApp.UsesFlowHash"/>), the same Toeplitz hash computed in software, else 0);
+/// and, for apps that ask (<see cref="IFrameApp.UsesTailroom"/>), how many bytes of the frame's
+/// buffer follow it (a reply may grow into them).
 /// </summary>
 public readonly record struct FrameMeta(ushort Port, ushort Queue, uint RssHash, int Tailroom = 0)
 {
@@ -67,6 +69,14 @@ public interface IFrameApp
     /// the frame: <see cref="Fate.ReplyOf"/>). Static, folded per app by the JIT.
     /// </summary>
     static virtual bool UsesTailroom => false;
+
+    /// <summary>
+    /// Whether the app needs <see cref="FrameMeta.RssHash"/> for every frame: where the device
+    /// gave no hash, the worker computes it (<c>Packets.FlowHash</c>, Toeplitz with DPDK's default
+    /// key, ~6 ns for IPv4). Off by default, so no app pays for a hash it does not read; the
+    /// device's hash, when there is one, is passed on either way (two loads). Static, folded per app.
+    /// </summary>
+    static virtual bool UsesFlowHash => false;
 
     /// <summary>Whether the app originates packets (<see cref="Originate{TIo}"/>); folded per app.</summary>
     static virtual bool Originates => false;

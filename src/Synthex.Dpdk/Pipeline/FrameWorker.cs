@@ -200,6 +200,9 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             nint packet = packets[i];
             Span<byte> frame = _io.Frame(packet, out int length, out bool chained);
             rxBytes += length;
+            // The device's flow hash if it gave one; else, only for apps that asked, software's.
+            uint rss = _io.TryRssHash(packet, out uint hash) ? hash : TApp.UsesFlowHash ? FlowHash.Of(frame) : 0;
+            meta = meta with { RssHash = rss };
             if (TApp.UsesTailroom) meta = meta with { Tailroom = _io.Room(packet).Length - frame.Length };
             Fate fate = chained ? Fate.Drop(DropReason.MultiSegment) : _app.Process(frame, in meta);
             if (TApp.UsesTailroom && fate.Kind == FateKind.Reply && fate.Length != 0)

@@ -53,14 +53,17 @@ public static class RunHost
         while (!stop.IsRequested)
         {
             long now = Stopwatch.GetTimestamp();
-            if (now >= deadline) { stop.Request("duration"); break; }
             if (atWarmupEnd is null && now >= warmupEnd)
             {
                 atWarmupEnd = Capture(backend);
                 warmupSeconds = Stopwatch.GetElapsedTime(started, atWarmupEnd.Timestamp).TotalSeconds;
             }
+            if (now >= deadline) { stop.Request("duration"); break; }
             TimeSpan untilDeadline = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(now, deadline);
-            TimeSpan wait = Min(interval, untilDeadline);
+            // Until the next live line is due (a wake-up for the warm-up must not delay it).
+            TimeSpan untilLine = interval == Timeout.InfiniteTimeSpan ? interval
+                : Max(TimeSpan.Zero, interval - Stopwatch.GetElapsedTime(previous.Timestamp, now));
+            TimeSpan wait = Min(untilLine, untilDeadline);
             // Wake for the warm-up's end too, unless a live line is due about then anyway (the loop's
             // top takes the snapshot after either wake-up); a wake-up for it prints no line.
             bool wakeForWarmup = false;
@@ -137,6 +140,8 @@ public static class RunHost
 
     private static StatsSnapshot Capture(IBackend backend, bool extendedPortStats = false)
         => StatsSnapshot.Capture(backend.Workers, backend.ReadPortStats(extendedPortStats));
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b)
         => a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;
