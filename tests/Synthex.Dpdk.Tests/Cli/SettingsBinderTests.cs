@@ -143,6 +143,28 @@ public class SettingsBinderTests
         }
     }
 
+    /// <summary>
+    /// Regression (found by `scripts/fuzz.sh config`, corpus/config/regression-empty-key): an empty
+    /// key in the file was refused as ": unknown key in ...", a message naming no key.
+    /// </summary>
+    [Theory]
+    [InlineData("""{ "app": "forward", "": "0=02:00:00:00:00:10" }""")]
+    [InlineData("""{ " ": 1 }""")]
+    public void An_empty_key_in_the_file_is_refused_under_config_saying_so(string json)
+    {
+        var path = Write(json);
+        try
+        {
+            var e = Assert.Throws<ConfigurationException>(() => SettingsBinder.Bind(path, None, []));
+            Assert.Equal("config", e.Key);
+            Assert.Contains("has an empty key", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void Unknown_synthex_environment_variables_are_left_to_their_owners()
     {
