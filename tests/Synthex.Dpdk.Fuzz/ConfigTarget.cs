@@ -18,7 +18,8 @@ public static class ConfigTarget
     {
         int split = Array.IndexOf(data, (byte)0);
         byte[] json = split < 0 ? data : data[..split];
-        var options = new Dictionary<string, string>();
+        // As the CLI gives them: one value per option name (the configuration's keys ignore case).
+        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (split >= 0)
         {
             foreach (var line in Encoding.UTF8.GetString(data, split + 1, data.Length - split - 1).Split('\n'))

@@ -27,7 +27,7 @@ public static class FuzzTargets
             }
             catch (Exception e)
             {
-                throw new BrokenRuleException($"{target}: {file}: {e.GetType().Name}: {e.Message}");
+                throw new BrokenRuleException($"{target}: {file}: {e}");
             }
             runs++;
         }

@@ -83,6 +83,11 @@ public class SettingsBinderTests
     [InlineData("port-map", "0-1", "'0-1' is not IN:OUT")]
     [InlineData("peer-macs", "0=zz", "'0=zz' is not PORT=MAC")]
     [InlineData("buffers", "1000", "1000 is not a power of two")]
+    // Regressions found by fuzz.sh config (corpus/config/regression-empty-stats-json): these threw
+    // ArgumentException out of Path.GetFullPath, a crash instead of exit 2.
+    [InlineData("stats-json", "", "is empty")]
+    [InlineData("stats-json", " ", "is empty")]
+    [InlineData("stats-json", "r\0.json", "contains a NUL character")]
     public void Validation_names_the_key(string key, string value, string message)
     {
         var s = SettingsBinder.Bind(null, new Dictionary<string, string> { [key] = value }, []);
