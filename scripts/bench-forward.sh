@@ -11,8 +11,11 @@
 # ports, first second skipped); synthex's is rx_packets/elapsed_seconds from its --stats-json
 # report. Also per CPU-second of each tool's forwarding thread (see testpmd_run). Prints every
 # round, then the medians per mode and burst.
+# Mode l2fwd is compared with testpmd's mac mode (both write the peer and own MAC). synthex's wall
+# rate is its steady one (report's "steady": after a 1 s warm-up, as testpmd's first second is
+# skipped) where the report has it; SYNTHEX=PATH runs another synthex build (a before/after).
 #
-# Usage: scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap")] [ROUNDS (default 3)]
+# Usage: [SYNTHEX=path/to/synthex] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)]
 # Needs: a Release build (scripts/bootstrap.sh), dpdk-testpmd (Debian dpdk-dev), root, free hugepages.
 set -euo pipefail
 
@@ -21,7 +24,7 @@ seconds=${1:-4}
 bursts=${2:-32 64 128}
 modes=${3:-io macswap}
 rounds=${4:-3}
-synthex=$root/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex
+synthex=${SYNTHEX:-$root/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex}
 [[ -x $synthex ]] || { echo "bench-forward.sh: build first (scripts/bootstrap.sh)" >&2; exit 3; }
 command -v dpdk-testpmd >/dev/null || { echo "bench-forward.sh: dpdk-testpmd missing (apt-get install dpdk-dev)" >&2; exit 3; }
 
@@ -53,8 +56,10 @@ busiest_thread_cpu() { # pid
 #   cpu:  packets per CPU-second of the forwarding thread, which discounts the time a loaded
 #         shared host takes the core away (the rates below are per forwarding core).
 testpmd_run() { # mode burst -> "wall cpu"
+    local mode=$1
+    [[ $mode == l2fwd ]] && mode=mac # testpmd's mac mode: peer MAC as destination, the port's own as source
     dpdk-testpmd "${eal[@]}" --file-prefix "bench-tp-$$" -- \
-        --forward-mode="$1" --burst="$2" --total-num-mbufs=8191 --mbcache=256 --stats-period 1 --auto-start \
+        --forward-mode="$mode" --burst="$2" --total-num-mbufs=8191 --mbcache=256 --stats-period 1 --auto-start \
         >"$work/testpmd.out" 2>&1 &
     local pid=$!
     sleep "$seconds"
@@ -82,7 +87,10 @@ synthex_run() { # mode burst -> "wall cpu"
     local rx elapsed
     rx=$(grep -o '"rx_packets": [0-9]*' "$work/synthex.json" | head -n 1 | grep -o '[0-9]*$')
     elapsed=$(grep -o '"elapsed_seconds": [0-9.]*' "$work/synthex.json" | grep -o '[0-9.]*$')
-    awk -v rx="$rx" -v t="$elapsed" -v cpu="$cpu" 'BEGIN { printf "%.2f %.2f\n", rx / t / 1e6, (cpu > 0 ? rx / cpu / 1e6 : 0) }'
+    # The steady rate (after the warm-up) where this build reports it, else the whole run's.
+    local steady
+    steady=$(grep -A12 '"steady": {' "$work/synthex.json" | grep -o '"rx_pps": [0-9.]*' | head -n 1 | grep -o '[0-9.]*$' || true)
+    awk -v rx="$rx" -v t="$elapsed" -v steady="${steady:-0}" -v cpu="$cpu" 'BEGIN { printf "%.2f %.2f\n", (steady > 0 ? steady / 1e6 : rx / t / 1e6), (cpu > 0 ? rx / cpu / 1e6 : 0) }'
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?'); memory: ${memory[*]}; ${seconds}s per run"

@@ -4,7 +4,11 @@
 # test (copy the file into the target's corpus/ and it is replayed in CI).
 #
 # Targets: protocol (the wire codec: tests/Synthex.Protocol.Fuzz; instrumented assembly
-# Synthex.Protocol.dll). Output in artifacts/fuzz/TARGET/ (findings/default/{queue,crashes,hangs}).
+# Synthex.Protocol.dll); frame (packet parser, flow hash, the UDP endpoint + reflect on the
+# in-memory port), matrix (the .npy/.fvecs loader) and config (JSON config + options): all three
+# in tests/Synthex.Dpdk.Fuzz, instrumenting Synthex.Dpdk.dll (and synthex.dll, the CLI's binder,
+# for config), seeds in its corpus/TARGET. Output in artifacts/fuzz/TARGET/
+# (findings/default/{queue,crashes,hangs}).
 # Needs afl++ (Debian package) and the SharpFuzz.CommandLine tool (installed into
 # artifacts/tools when missing).
 set -euo pipefail
@@ -12,7 +16,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-usage() { echo "usage: scripts/fuzz.sh protocol MINUTES" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh protocol|frame|matrix|config MINUTES" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 target=$1 minutes=$2
 [[ $minutes =~ ^[0-9]+$ && $minutes -gt 0 ]] || { echo "fuzz.sh: MINUTES must be a positive integer, got '$minutes'" >&2; exit 2; }
@@ -21,9 +25,21 @@ case $target in
     protocol)
         project=tests/Synthex.Protocol.Fuzz
         dll=synthex-protocol-fuzz.dll
-        instrument=Synthex.Protocol.dll
+        instrument=(Synthex.Protocol.dll)
+        corpus=$project/corpus
+        run_args=()
+        replay_args=(replay)
         ;;
-    *) echo "fuzz.sh: unknown target '$target' (known: protocol)" >&2; exit 2 ;;
+    frame|matrix|config)
+        project=tests/Synthex.Dpdk.Fuzz
+        dll=synthex-dpdk-fuzz.dll
+        instrument=(Synthex.Dpdk.dll)
+        [[ $target == config ]] && instrument+=(synthex.dll)
+        corpus=$project/corpus/$target
+        run_args=("$target")
+        replay_args=(replay "$target")
+        ;;
+    *) echo "fuzz.sh: unknown target '$target' (known: protocol, frame, matrix, config)" >&2; exit 2 ;;
 esac
 
 command -v afl-fuzz >/dev/null || { echo "fuzz.sh: afl-fuzz not found: apt-get install afl++" >&2; exit 3; }
@@ -38,17 +54,17 @@ mkdir -p "$out"
 dotnet build "$project" -c Release -nologo -v q -clp:ErrorsOnly
 # Instrument a copy: the tests keep using the plain build.
 cp -r "$project/bin/Release/net10.0" "$out/bin"
-"$sharpfuzz" "$out/bin/$instrument"
+for assembly in "${instrument[@]}"; do "$sharpfuzz" "$out/bin/$assembly"; done
 
 # The runtime is not an AFL-instrumented binary (SharpFuzz instruments the IL), so AFL's binary
 # check is skipped; crashes are exceptions, reported through SharpFuzz's forkserver, not cores.
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 export AFL_NO_AFFINITY=1 DOTNET_TieredPGO=0
 resume=-
-[[ -d $out/findings/default/queue ]] || resume=$project/corpus
+[[ -d $out/findings/default/queue ]] || resume=$corpus
 echo "fuzz.sh: $target for $minutes min, corpus $resume, output $out/findings"
 afl-fuzz -i "$resume" -o "$out/findings" -t 5000 -m none -V $((minutes * 60)) \
-    -- dotnet "$out/bin/$dll" > "$out/afl.log" 2>&1 || { tail -n 30 "$out/afl.log" >&2; exit 1; }
+    -- dotnet "$out/bin/$dll" "${run_args[@]}" > "$out/afl.log" 2>&1 || { tail -n 30 "$out/afl.log" >&2; exit 1; }
 
 stats=$out/findings/default/fuzzer_stats
 get() { sed -n "s/^$1 *: *//p" "$stats"; }
@@ -58,7 +74,7 @@ echo "fuzz.sh: $target: $(get execs_done) executions in $(get run_time) s ($(get
      "$(get corpus_count) paths, $(get bitmap_cvg) map coverage, $crashes crashes, $hangs hangs"
 if ((crashes > 0)); then
     for f in "$out"/findings/default/crashes/id:*; do
-        dotnet "$project/bin/Release/net10.0/$dll" replay "$(dirname "$f")" 2>&1 | tail -n 3 || true
+        dotnet "$project/bin/Release/net10.0/$dll" "${replay_args[@]}" "$(dirname "$f")" 2>&1 | tail -n 3 || true
         break
     done
     exit 1

@@ -70,6 +70,9 @@ internal static class SettingsBinder
                     if (Normalize(name) == EalKey)
                         fileEal = provider.GetChildKeys([], name).Distinct().OrderBy(c => int.Parse(c, CultureInfo.InvariantCulture))
                             .Select(c => provider.TryGet($"{name}:{c}", out var v) ? v ?? "" : "").ToList();
+                    else if (string.IsNullOrWhiteSpace(name))
+                        // Found by fuzzing (config target): the message began ": unknown key", naming nothing.
+                        throw new ConfigurationException("config", $"'{configFile}' has an empty key (\"{name}\"); known keys: {string.Join(", ", Keys.Select(k => k.Name))}, eal");
                     else if (Find(name) is null)
                         throw new ConfigurationException(name, $"unknown key in '{configFile}'; known keys: {string.Join(", ", Keys.Select(k => k.Name))}, eal");
                 }

@@ -3,9 +3,11 @@ using Synthex.Dpdk.Packets;
 namespace Synthex.Dpdk.Apps;
 
 /// <summary>
-/// Where a frame came from, filled by the worker: the input port and queue, and, for apps that
-/// ask (<see cref="IFrameApp.UsesTailroom"/>), how many bytes of the frame's buffer follow it
-/// (a reply may grow into them).
+/// Where a frame came from, filled by the worker: the input port and queue; on the per-packet
+/// path the flow's RSS hash (the device's when it gave one, else, for apps that ask
+/// (<see cref="IFrameApp.UsesFlowHash"/>), the same Toeplitz hash computed in software, else 0);
+/// and, for apps that ask (<see cref="IFrameApp.UsesTailroom"/>), how many bytes of the frame's
+/// buffer follow it (a reply may grow into them).
 /// </summary>
 public readonly record struct FrameMeta(ushort Port, ushort Queue, uint RssHash, int Tailroom = 0)
 {
@@ -46,16 +48,35 @@ public interface IFrameApp
     static virtual int HeadRewriteLength => 0;
 
     /// <summary>
-    /// Rewrites the head of one frame in place: <paramref name="frame"/> is its first byte and at
-    /// least <see cref="HeadRewriteLength"/> bytes follow. Never called while that is 0.
+    /// What <see cref="RewriteHead"/> writes on the frames of a burst leaving through
+    /// <paramref name="output"/>: asked once per burst, so per-port values (l2fwd's MACs) are
+    /// looked up once and held in registers for the burst. Apps whose rewrite needs no value
+    /// (macswap) return <c>default</c>. Never called while <see cref="HeadRewriteLength"/> is 0.
     /// </summary>
-    static virtual void RewriteHead(ref byte frame) { }
+    /// <remarks>An app with a burst path implements it itself: a struct calling the interface's default would box.</remarks>
+    HeadTemplate HeadTemplateFor(ushort output) => default;
+
+    /// <summary>
+    /// Rewrites the head of one frame in place: <paramref name="frame"/> is its first byte and at
+    /// least <see cref="HeadRewriteLength"/> bytes follow; <paramref name="template"/> is
+    /// <see cref="HeadTemplateFor"/>'s answer for the burst's output port. Never called while
+    /// <see cref="HeadRewriteLength"/> is 0.
+    /// </summary>
+    static virtual void RewriteHead(ref byte frame, HeadTemplate template) { }
 
     /// <summary>
     /// Whether the app needs <see cref="FrameMeta.Tailroom"/> (its replies may be longer than
     /// the frame: <see cref="Fate.ReplyOf"/>). Static, folded per app by the JIT.
     /// </summary>
     static virtual bool UsesTailroom => false;
+
+    /// <summary>
+    /// Whether the app needs <see cref="FrameMeta.RssHash"/> for every frame: where the device
+    /// gave no hash, the worker computes it (<c>Packets.FlowHash</c>, Toeplitz with DPDK's default
+    /// key, ~6 ns for IPv4). Off by default, so no app pays for a hash it does not read; the
+    /// device's hash, when there is one, is passed on either way (two loads). Static, folded per app.
+    /// </summary>
+    static virtual bool UsesFlowHash => false;
 
     /// <summary>Whether the app originates packets (<see cref="Originate{TIo}"/>); folded per app.</summary>
     static virtual bool Originates => false;

@@ -221,6 +221,9 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             nint packet = packets[i];
             Span<byte> frame = _io.Frame(packet, out int length, out bool chained);
             rxBytes += length;
+            // The device's flow hash if it gave one; else, only for apps that asked, software's.
+            uint rss = _io.TryRssHash(packet, out uint hash) ? hash : TApp.UsesFlowHash ? FlowHash.Of(frame) : 0;
+            meta = meta with { RssHash = rss };
             if (TApp.UsesTailroom) meta = meta with { Tailroom = _io.Room(packet).Length - frame.Length };
             Fate fate = chained ? Fate.Drop(DropReason.MultiSegment) : _app.Process(frame, in meta);
             if (TApp.UsesTailroom && fate.Kind == FateKind.Reply && fate.Length != 0)
@@ -296,6 +299,9 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             return 1;
         }
 
+        // Once per burst: the output port's rewrite values, kept in registers for the loop (the
+        // stores into frames below could alias the app's fields, so the JIT would reload them).
+        HeadTemplate template = _app.HeadTemplateFor(output);
         long bytes = length0;
         int i = 1;
         for (; i + 4 <= n; i += 4)
@@ -306,16 +312,16 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
                        & _io.IsPlain(packets[i + 3], head, out int l3, out byte* d3);
             if (!plain) break; // the loop below finds which one
             bytes += (long)l0 + l1 + l2 + l3;
-            TApp.RewriteHead(ref *d0);
-            TApp.RewriteHead(ref *d1);
-            TApp.RewriteHead(ref *d2);
-            TApp.RewriteHead(ref *d3);
+            TApp.RewriteHead(ref *d0, template);
+            TApp.RewriteHead(ref *d1, template);
+            TApp.RewriteHead(ref *d2, template);
+            TApp.RewriteHead(ref *d3, template);
         }
         for (; i < n; i++)
         {
             if (!_io.IsPlain(packets[i], head, out int length, out byte* data)) break;
             bytes += length;
-            TApp.RewriteHead(ref *data);
+            TApp.RewriteHead(ref *data, template);
         }
         _counters.Rx(i, bytes);
 

@@ -38,6 +38,13 @@ public unsafe interface IPacketIo : IFramePool
     bool IsPlain(nint packet, int minLength, out int packetLength, out byte* data);
 
 
+    /// <summary>
+    /// The flow hash the device computed on receive, when it computed one (DPDK: the PMD set
+    /// <c>RTE_MBUF_F_RX_RSS_HASH</c> in <c>ol_flags</c> and the hash in <c>hash.rss</c>). Per
+    /// packet: two loads from the descriptor's first cache line, no call.
+    /// </summary>
+    bool TryRssHash(nint packet, out uint hash);
+
     /// <summary>The packet's total length (all segments); a load or two.</summary>
     int PacketLength(nint packet);
 

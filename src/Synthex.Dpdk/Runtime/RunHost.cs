@@ -57,21 +57,43 @@ public static class RunHost
 
         TimeSpan interval = settings.StatsInterval > 0 ? TimeSpan.FromSeconds(settings.StatsInterval) : Timeout.InfiniteTimeSpan;
         long deadline = settings.Duration > 0 ? started + (long)(settings.Duration * Stopwatch.Frequency) : long.MaxValue;
+        // The steady window starts here: the counters are read once when the warm-up ends.
+        long warmupEnd = started + (long)(SteadyWindow.DefaultWarmupSeconds * Stopwatch.Frequency);
+        StatsSnapshot? atWarmupEnd = null;
+        double warmupSeconds = 0;
         var previous = Capture(backend);
         operations.State.Started(previous);
         while (!stop.IsRequested)
         {
             long now = Stopwatch.GetTimestamp();
+            if (atWarmupEnd is null && now >= warmupEnd)
+            {
+                atWarmupEnd = Capture(backend);
+                warmupSeconds = Stopwatch.GetElapsedTime(started, atWarmupEnd.Timestamp).TotalSeconds;
+            }
             if (now >= deadline) { stop.Request("duration"); break; }
             TimeSpan untilDeadline = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(now, deadline);
-            TimeSpan wait = Min(interval, untilDeadline);
+            // Until the next live line is due (a wake-up for the warm-up must not delay it).
+            TimeSpan untilLine = interval == Timeout.InfiniteTimeSpan ? interval
+                : Max(TimeSpan.Zero, interval - Stopwatch.GetElapsedTime(previous.Timestamp, now));
+            TimeSpan wait = Min(untilLine, untilDeadline);
+            // Wake for the warm-up's end too, unless a live line is due about then anyway (the loop's
+            // top takes the snapshot after either wake-up); a wake-up for it prints no line.
+            bool wakeForWarmup = false;
+            if (atWarmupEnd is null)
+            {
+                TimeSpan untilWarm = Stopwatch.GetElapsedTime(now, warmupEnd);
+                if (wait == Timeout.InfiniteTimeSpan || untilWarm < wait - Slack) { wait = untilWarm; wakeForWarmup = true; }
+            }
             if (stop.Wait(wait)) break;
+            if (wakeForWarmup) continue;
             // Skip a sliver of an interval left before the deadline: it would print a noisy line.
             if (interval != Timeout.InfiniteTimeSpan && !stop.IsRequested
                 && Stopwatch.GetElapsedTime(previous.Timestamp) >= interval / 2)
             {
                 var current = Capture(backend);
-                log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name) + ServiceLine(app));
+                bool warmingUp = previous.Timestamp < warmupEnd - (long)(Slack.TotalSeconds * Stopwatch.Frequency);
+                log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name, warmingUp) + ServiceLine(app));
                 previous = current;
                 operations.State.MarkLive(current);
             }
@@ -94,11 +116,12 @@ public static class RunHost
         long gcCollections = GC.CollectionCount(0) - gcBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
+        var final = Capture(backend, extendedPortStats: true);
         var report = new RunReport
         {
             App = app.Name, Mode = mode, Backend = backend.Name, BackendReason = selection.Reason,
             ElapsedSeconds = elapsed, StopCause = stop.Cause, WorkerFailure = workerFailure,
-            Final = Capture(backend, extendedPortStats: true),
+            Final = final, Steady = SteadyWindow.Between(atWarmupEnd, warmupSeconds, final, elapsed),
             GcCollections = gcCollections, GcAllocatedBytes = allocated,
             Service = app.ServiceCounters(),
         };
@@ -119,6 +142,9 @@ public static class RunHost
         return report;
     }
 
+    /// <summary>How close to the warm-up's end a wake-up or snapshot counts as at it (timer wake-ups are not exact).</summary>
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(50);
+
     /// <summary>The app's counters that are not zero, appended to the live line (consensus: rounds, chunks, busy, stale...).</summary>
     private static string ServiceLine(AppDescriptor app)
     {
@@ -129,6 +155,8 @@ public static class RunHost
 
     private static StatsSnapshot Capture(IBackend backend, bool extendedPortStats = false)
         => StatsSnapshot.Capture(backend.Workers, backend.ReadPortStats(extendedPortStats));
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b)
         => a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;

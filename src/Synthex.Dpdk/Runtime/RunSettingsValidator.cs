@@ -80,6 +80,12 @@ public sealed class RunSettingsValidator : IValidateOptions<RunSettings>
     /// </summary>
     private static ConfigurationException? StatsJsonProblem(string path)
     {
+        // Found by fuzzing (config target): "" (or a NUL in the path) threw ArgumentException from
+        // GetFullPath, a crash with a stack trace instead of exit 2 naming the key.
+        if (string.IsNullOrWhiteSpace(path))
+            return new ConfigurationException("stats-json", "is empty; give a file to write the report to, e.g. 'report.json'");
+        if (path.Contains('\0'))
+            return new ConfigurationException("stats-json", "contains a NUL character; give a file to write the report to, e.g. 'report.json'");
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
             return new ConfigurationException("stats-json", $"'{path}' is a directory; give a file name in it, e.g. '{Path.Combine(path, "report.json")}'");

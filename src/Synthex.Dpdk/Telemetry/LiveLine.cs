@@ -9,10 +9,12 @@ namespace Synthex.Dpdk.Telemetry;
 /// The one-line live view printed every <c>--stats-interval</c>: the backend, rates since the
 /// previous line, totals, the reasons behind the drops of the interval, and per port, e.g.
 /// <code>[   2.0s] dpdk rx 14.20 Mpps 6.82 Gbps | tx 14.19 Mpps 6.81 Gbps | drops 9000/s (tx_full 9000/s) | p0 rx 7.10 tx 7.10 Mpps | p1 rx 7.10 tx 7.09 Mpps</code>
+/// A line whose interval began inside the warm-up ends in <c>(warm-up)</c>: its rate is not the steady one.
 /// </summary>
 public static class LiveLine
 {
-    public static string Format(StatsSnapshot previous, StatsSnapshot current, double elapsedSeconds, string backend)
+    /// <param name="warmingUp">The interval began before the warm-up ended (<see cref="SteadyWindow"/>).</param>
+    public static string Format(StatsSnapshot previous, StatsSnapshot current, double elapsedSeconds, string backend, bool warmingUp = false)
     {
         double dt = Stopwatch.GetElapsedTime(previous.Timestamp, current.Timestamp).TotalSeconds;
         if (dt <= 0) dt = 1e-9;
@@ -40,6 +42,7 @@ public static class LiveLine
             sb.Append(c, $" | p{port.Id} rx {Mpps(rx, dt)} tx {Mpps(tx, dt)} Mpps");
             if (lost > 0) sb.Append(c, $" lost {lost / dt:F0}/s");
         }
+        if (warmingUp) sb.Append(" (warm-up)");
         return sb.ToString();
     }
 
@@ -51,7 +54,10 @@ public static class LiveLine
         double t = report.ElapsedSeconds > 0 ? report.ElapsedSeconds : 1e-9;
         var sb = new StringBuilder();
         sb.Append(c, $"synthex: {report.App}{(report.Mode is null ? "" : "/" + report.Mode)} on {report.Backend} for {report.ElapsedSeconds:F2}s: ");
-        sb.Append(c, $"rx {s.RxPackets} pkts ({Mpps(s.RxPackets, t)} Mpps), tx {s.TxPackets} pkts, dropped {s.Dropped}");
+        sb.Append(c, $"rx {s.RxPackets} pkts ({Mpps(s.RxPackets, t)} Mpps");
+        if (report.Steady is { } steady)
+            sb.Append(c, $"; steady {Mpps(steady.RxPackets, steady.Seconds)} Mpps after {steady.WarmupSeconds:0.#}s warm-up");
+        sb.Append(c, $"), tx {s.TxPackets} pkts, dropped {s.Dropped}");
         for (int r = 1; r < s.Drops.Length; r++)
             if (s.Drops[r] != 0) sb.Append(c, $" [{((DropReason)r).Name()} {s.Drops[r]}]");
         if (s.Absorbed != 0 || s.Originated != 0 || s.OriginDropped != 0)

@@ -24,6 +24,9 @@ public sealed class RunReport
 
     public required StatsSnapshot Final { get; init; }
 
+    /// <summary>The run after its warm-up (rates without the JIT's first tier), or null when it ended before the warm-up did.</summary>
+    public SteadyWindow? Steady { get; init; }
+
     /// <summary>Why a worker stopped on its own (an error in its loop), or null. Such a run exits 1.</summary>
     public string? WorkerFailure { get; init; }
 
@@ -79,6 +82,29 @@ public sealed class RunReport
         w.WriteEndObject();
         w.WriteBoolean("accounted", Accounted);
         w.WriteEndObject();
+
+        // Whole-run rates beside the steady ones, so a reader compares like with like.
+        double t = ElapsedSeconds > 0 ? ElapsedSeconds : double.PositiveInfinity;
+        w.WriteNumber("rx_pps", Math.Round(s.RxPackets / t, 1));
+        w.WriteNumber("tx_pps", Math.Round(s.TxPackets / t, 1));
+        if (Steady is { } steady)
+        {
+            w.WriteStartObject("steady");
+            w.WriteNumber("warmup_seconds", steady.WarmupSeconds);
+            w.WriteNumber("seconds", Math.Round(steady.Seconds, 6));
+            w.WriteNumber("rx_packets", steady.RxPackets);
+            w.WriteNumber("rx_bytes", steady.RxBytes);
+            w.WriteNumber("tx_packets", steady.TxPackets);
+            w.WriteNumber("tx_bytes", steady.TxBytes);
+            w.WriteNumber("dropped", steady.Dropped);
+            w.WriteNumber("rx_pps", Math.Round(steady.RxPacketsPerSecond, 1));
+            w.WriteNumber("tx_pps", Math.Round(steady.TxPacketsPerSecond, 1));
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("steady");
+        }
 
         w.WriteStartArray("ports");
         foreach (var p in s.Ports)

@@ -83,6 +83,11 @@ public class SettingsBinderTests
     [InlineData("port-map", "0-1", "'0-1' is not IN:OUT")]
     [InlineData("peer-macs", "0=zz", "'0=zz' is not PORT=MAC")]
     [InlineData("buffers", "1000", "1000 is not a power of two")]
+    // Regressions found by fuzz.sh config (corpus/config/regression-empty-stats-json): these threw
+    // ArgumentException out of Path.GetFullPath, a crash instead of exit 2.
+    [InlineData("stats-json", "", "is empty")]
+    [InlineData("stats-json", " ", "is empty")]
+    [InlineData("stats-json", "r\0.json", "contains a NUL character")]
     public void Validation_names_the_key(string key, string value, string message)
     {
         var s = SettingsBinder.Bind(null, new Dictionary<string, string> { [key] = value }, []);
@@ -140,6 +145,28 @@ public class SettingsBinderTests
         {
             File.Delete(typo);
             File.Delete(broken);
+        }
+    }
+
+    /// <summary>
+    /// Regression (found by `scripts/fuzz.sh config`, corpus/config/regression-empty-key): an empty
+    /// key in the file was refused as ": unknown key in ...", a message naming no key.
+    /// </summary>
+    [Theory]
+    [InlineData("""{ "app": "forward", "": "0=02:00:00:00:00:10" }""")]
+    [InlineData("""{ " ": 1 }""")]
+    public void An_empty_key_in_the_file_is_refused_under_config_saying_so(string json)
+    {
+        var path = Write(json);
+        try
+        {
+            var e = Assert.Throws<ConfigurationException>(() => SettingsBinder.Bind(path, None, []));
+            Assert.Equal("config", e.Key);
+            Assert.Contains("has an empty key", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 

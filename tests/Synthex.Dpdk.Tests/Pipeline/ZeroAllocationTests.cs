@@ -1,3 +1,6 @@
+using Synthex.Dpdk.Apps;
+using Synthex.Dpdk.Packets;
+using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Runtime;
 using Synthex.Dpdk.Tests.Support;
 
@@ -23,6 +26,28 @@ public class ZeroAllocationTests
     public void Worker_loop_allocates_nothing_over_a_million_packets(string app, string? mode)
     {
         using var h = new WorkerHarness(new RunSettings { App = app, Mode = mode, Burst = 32 }, ports: 2);
+        AssertNoAllocation(h);
+    }
+
+    /// <summary>Forwards port 0 ↔ 1 on the per-packet path, asking for the flow hash (none comes from the in-memory port: software's).</summary>
+    private struct HashingForward : IFrameApp
+    {
+        public Fate Process(Span<byte> frame, in FrameMeta meta)
+            => meta.RssHash != 0 ? Fate.Forward((ushort)(meta.Port ^ 1)) : Fate.Drop(DropReason.NotIp);
+
+        public static bool UsesFlowHash => true;
+    }
+
+    [Fact]
+    public void The_software_flow_hash_allocates_nothing_over_a_million_packets()
+    {
+        using var h = new WorkerHarness(ports: 2, poolSize: 4096, capacity: 2048, burst: 32, f => f.Accept(new HashingForward()));
+        AssertNoAllocation(h);
+        Assert.Equal(0, h.Counters.Drops(DropReason.NotIp)); // every frame got its hash
+    }
+
+    private static void AssertNoAllocation(WorkerHarness h)
+    {
         h.Network.CaptureTx = false;
         var frame = new FrameBuilder { Vlans = [3] }.Build();
         h.Network.Generate(0, frame);

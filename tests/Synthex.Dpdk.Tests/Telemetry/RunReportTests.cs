@@ -68,3 +68,56 @@ public class RunReportTests
         Assert.Contains("lost", line);
     }
 }
+
+public class SteadyWindowTests
+{
+    private static StatsSnapshot At(long rx, long tx, long dropped)
+    {
+        var w = new WorkerCounters(1);
+        w.Rx(rx, rx * 64); w.Tx(tx, tx * 64); w.Drop(DropReason.TxFull, dropped);
+        return StatsSnapshot.Capture([w], []);
+    }
+
+    [Fact]
+    public void The_window_is_the_difference_between_the_warm_up_snapshot_and_the_final_one()
+    {
+        var window = SteadyWindow.Between(At(1_000, 900, 100), 1.0, At(5_000, 4_800, 200), 3.0);
+
+        Assert.NotNull(window);
+        Assert.Equal(2.0, window.Seconds);
+        Assert.Equal(4_000, window.RxPackets);
+        Assert.Equal(4_000 * 64, window.RxBytes);
+        Assert.Equal(3_900, window.TxPackets);
+        Assert.Equal(100, window.Dropped);
+        Assert.Equal(2_000, window.RxPacketsPerSecond);
+        Assert.Equal(1_950, window.TxPacketsPerSecond);
+    }
+
+    [Fact]
+    public void No_window_without_a_warm_up_snapshot_or_time_after_it()
+    {
+        Assert.Null(SteadyWindow.Between(null, 1.0, At(10, 10, 0), 3.0));
+        Assert.Null(SteadyWindow.Between(At(10, 10, 0), 1.0, At(10, 10, 0), 1.0));
+    }
+
+    [Fact]
+    public void The_summary_gives_the_steady_rate_beside_the_whole_runs()
+    {
+        var final = At(4_000_000, 4_000_000, 0);
+        var report = new RunReport
+        {
+            App = "forward", Mode = "io", Backend = "dpdk", ElapsedSeconds = 2.0, Final = final,
+            Steady = SteadyWindow.Between(At(1_000_000, 1_000_000, 0), 1.0, final, 2.0),
+            GcCollections = 0, GcAllocatedBytes = 0,
+        };
+        Assert.Contains("rx 4000000 pkts (2.00 Mpps; steady 3.00 Mpps after 1s warm-up)", LiveLine.Summary(report));
+    }
+
+    [Fact]
+    public void A_live_line_in_the_warm_up_is_marked()
+    {
+        var s = At(1, 1, 0);
+        Assert.EndsWith(" (warm-up)", LiveLine.Format(s, s, 0.5, "dpdk", warmingUp: true));
+        Assert.DoesNotContain("warm-up", LiveLine.Format(s, s, 2.5, "dpdk"));
+    }
+}

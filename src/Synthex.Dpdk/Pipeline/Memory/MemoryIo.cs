@@ -27,6 +27,7 @@ public readonly unsafe struct MemoryIo(MemoryNetwork network) : IPacketIo
         return !MemoryNetwork.IsChained(packet) && frame.Length >= minLength;
     }
 
+    public bool TryRssHash(nint packet, out uint hash) => MemoryNetwork.TryRssHash(packet, out hash);
     public int PacketLength(nint packet) => MemoryNetwork.FrameOf(packet).Length;
     public Span<byte> Room(nint packet) => network.RoomOf(packet);
     public void SetFrame(nint packet, int start, int length) => network.SetFrame(packet, start, length);

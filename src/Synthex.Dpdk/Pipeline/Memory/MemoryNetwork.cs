@@ -60,12 +60,18 @@ public sealed unsafe class MemoryNetwork : IDisposable
     /// <summary>What was sent, in order: (port, queue, bytes).</summary>
     public List<(int Port, int Queue, byte[] Frame)> Sent { get; }
 
-    /// <summary>Queues a frame for RX on <paramref name="port"/>; <paramref name="chained"/> marks it multi-segment.</summary>
-    public void Enqueue(int port, ReadOnlySpan<byte> frame, bool chained = false)
+    /// <summary>
+    /// Queues a frame for RX on <paramref name="port"/>; <paramref name="chained"/> marks it
+    /// multi-segment, <paramref name="rssHash"/> is the hash a NIC computed for it (none: the
+    /// device gave no hash, as net_null and net_tap).
+    /// </summary>
+    public void Enqueue(int port, ReadOnlySpan<byte> frame, bool chained = false, uint? rssHash = null)
     {
         nint p = Take();
         if (p == 0) throw new InvalidOperationException("memory pool exhausted");
         Write(p, frame, chained);
+        ((int*)p)[3] = rssHash is null ? 0 : 1;
+        ((uint*)p)[4] = rssHash ?? 0;
         _rx[port].Enqueue(p);
     }
 
@@ -85,6 +91,7 @@ public sealed unsafe class MemoryNetwork : IDisposable
                 nint p = Take();
                 if (p == 0) break; // pool empty: like rx_nombuf
                 Write(p, template, false);
+                ((int*)p)[3] = 0;
                 packets[n++] = p;
             }
         }
@@ -133,12 +140,19 @@ public sealed unsafe class MemoryNetwork : IDisposable
             *(int*)p = 0;
             ((int*)p)[1] = 0;
             ((int*)p)[2] = 0;
+            ((int*)p)[3] = 0;
             packets[i] = p;
         }
         return count;
     }
 
     internal static bool IsChained(nint packet) => ((int*)packet)[1] != 0;
+
+    internal static bool TryRssHash(nint packet, out uint hash)
+    {
+        hash = ((uint*)packet)[4];
+        return ((int*)packet)[3] != 0;
+    }
 
     private nint Take() => _freeCount == 0 ? 0 : _free[--_freeCount];
 

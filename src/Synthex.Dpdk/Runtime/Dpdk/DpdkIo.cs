@@ -54,6 +54,14 @@ public readonly unsafe struct DpdkIo : IPacketIo
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryRssHash(nint packet, out uint hash)
+    {
+        var m = (rte_mbuf*)packet;
+        hash = m->hash.rss; // ol_flags and hash sit in the first cache line, which the PMD just wrote
+        return (m->ol_flags & Constants.RTE_MBUF_F_RX_RSS_HASH) != 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int PacketLength(nint packet) => (int)((rte_mbuf*)packet)->pkt_len;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
