@@ -186,6 +186,25 @@ public class ConsensusCollectorTests
     }
 
     [Fact]
+    public void A_straggler_of_a_reclaimed_session_is_stale_not_a_phantom_round()
+    {
+        // One job entry, two slots, no cache beyond them: job 1 finishes rounds 0 and 1, job 2
+        // takes the entry and evicts job 1's finished rounds; then job 1's round 1 comes again.
+        var t = new CollectorHarness(new ConsensusLimits(MaxJobs: 1, MaxRoundsPerJob: 2, CompletedCache: 0));
+        for (ulong r = 0; r < 2; r++)
+            Assert.Equal(Status.Ok, t.Contribute(Contribution(0, 1, 1, 0, 1, 1f, job: 1, round: r), [1f])!.Header.Status);
+        for (ulong r = 0; r < 2; r++)
+            Assert.Equal(Status.Ok, t.Contribute(Contribution(0, 1, 1, 0, 1, 1f, job: 2, round: r), [1f])!.Header.Status);
+        Assert.Equal(1, t.Counters.JobsReclaimed);
+        Assert.Equal(2, t.Counters.RoundsEvicted);
+        long opened = t.Counters.RoundsOpened;
+        Assert.Equal(Status.Stale, t.Contribute(Contribution(0, 1, 1, 0, 1, 1f, job: 1, round: 1), [1f])!.Header.Status);
+        Assert.Equal(opened, t.Counters.RoundsOpened);   // nothing opened: no phantom round
+        // The session goes on above its old mark as usual.
+        Assert.Equal(Status.Ok, t.Contribute(Contribution(0, 1, 1, 0, 1, 1f, job: 1, round: 2), [1f])!.Header.Status);
+    }
+
+    [Fact]
     public void A_full_job_table_is_busy_and_an_idle_entry_is_reclaimed()
     {
         var t = new CollectorHarness(new ConsensusLimits(MaxJobs: 1, RoundTimeoutMs: 100));
