@@ -6,8 +6,10 @@ using Synthex.Dpdk.Kernels;
 // Two modes:
 //   quick [--json FILE] [--only KERNEL]   the Stopwatch harness behind scripts/bench-simd.sh --quick
 //   similarity MATRIX QUERIES K BATCHES [cosine|dot]   scripts/bench-similarity.sh (vs FAISS)
+//   consensus-handoff [FLOATS,...]         the consensus hand-off to the owning worker vs direct (ConsensusHandoffBench)
 //   anything else                          BenchmarkDotNet over the suites (scripts/bench-simd.sh full)
 if (args.Length > 0 && args[0] == "similarity") return SimilarityBench.Run(args);
+if (args.Length > 0 && args[0] == "consensus-handoff") return ConsensusHandoffBench.Run(args);
 if (args.Length > 0 && args[0] == "quick")
 {
     string json = "artifacts/bench/simd.json";

@@ -78,6 +78,7 @@ internal static class ConsensusClientScript
                             data = socks[e].recv(65536)
                             f = HEADER.unpack_from(data)
                             if f[4] == 2: continue   # BUSY: resend next attempt
+                            if f[8] != r: continue   # an earlier round's answer to a retransmission (from the cache)
                             assert f[2] == 0x81 and f[4] == 0, ("round", r, "expert", e, "status", f[4], "detail", f[5])
                             assert f[8] == r and f[10] == e and f[13] == n and f[21] == (1 << n) - 1, ("header", f)
                             answers[e] = list(struct.unpack_from(f"<{length}f", data, 64))

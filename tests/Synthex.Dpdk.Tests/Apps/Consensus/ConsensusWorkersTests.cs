@@ -314,13 +314,20 @@ public class ConsensusWorkersTests
         byte[] buffer = new byte[4096], origin = new byte[4096];
         float[] values = new float[256];
         HandOffRounds(run, owner, other, buffer, origin, values, 0, 3000);   // long warm-up: tiering and OSR settle first
-        long completedBefore = owner.Collector.Counters.ChunksCompleted;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        HandOffRounds(run, owner, other, buffer, origin, values, 3000, 4000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
-        Assert.Equal(1000, owner.Collector.Counters.ChunksCompleted - completedBefore);
-        Assert.Equal(3 * 4000, other.Collector.Counters.HandedOffContributions);
+        // Windows of 1,000 rounds: at least one of five allocates nothing (tiered compilation may
+        // land in a window under load; an allocation per hand-off would show in every window).
+        var windows = new List<long>();
+        for (ulong w = 0; w < 5 && (windows.Count == 0 || windows[^1] != 0); w++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            HandOffRounds(run, owner, other, buffer, origin, values, 3000 + w * 1000, 4000 + w * 1000);
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.True(windows[^1] == 0, $"bytes allocated per window of 1,000 rounds: {string.Join(", ", windows)}");
+        int rounds = 3000 + 1000 * windows.Count;
+        Assert.Equal(rounds, owner.Collector.Counters.ChunksCompleted);
+        Assert.Equal(3 * rounds, other.Collector.Counters.HandedOffContributions);
+        Assert.Equal(3 * rounds, owner.Collector.Counters.HandoffServed);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
