@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using Synthex.Dpdk.IntegrationTests.Dpdk;
 using Synthex.Dpdk.IntegrationTests.Endpoint;
 using static Synthex.Dpdk.IntegrationTests.Fallback.FallbackFixture;
@@ -12,7 +13,7 @@ namespace Synthex.Dpdk.IntegrationTests.Consensus;
 /// contributions for the (job, session) the other lcore owns were handed to it.
 /// </summary>
 [Collection(nameof(DpdkCollection))]
-public class ConsensusTapWorkersTests
+public class ConsensusTapWorkersTests(ITestOutputHelper log)
 {
     [Fact]
     public void Experts_over_a_tap_spread_on_two_lcores_get_the_consensus_of_every_round()
@@ -32,10 +33,12 @@ public class ConsensusTapWorkersTests
         Assert.True(report.GetProperty("totals").GetProperty("accounted").GetBoolean(), report.ToString());
         var lcores = report.GetProperty("lcores").EnumerateArray().ToList();
         Assert.Equal(2, lcores.Count);
+        log.WriteLine($"lcores rx: {string.Join(", ", lcores.Select(l => l.GetProperty("rx_packets").GetInt64()))}");
         Assert.All(lcores, l => Assert.True(l.GetProperty("rx_packets").GetInt64() > 0, $"an lcore received nothing: {report}"));
         var service = report.GetProperty("service");
         Assert.Equal(10, service.GetProperty("chunks_completed").GetInt64());
         Assert.Equal(10 * 12, service.GetProperty("aggregated").GetInt64());
+        log.WriteLine($"service: {service}");
         long handedOff = service.GetProperty("handed_off").GetInt64();
         Assert.True(handedOff > 0, $"nothing was handed off: {service}");
         Assert.Equal(handedOff, service.GetProperty("handoff_served").GetInt64());
@@ -44,7 +47,7 @@ public class ConsensusTapWorkersTests
 
 /// <summary>
 /// A Linux consensus client in Python (the kernel's stack, no .NET in the namespace): N experts,
-/// each its own UDP socket (its own source port), contribute R single-chunk rounds and resend
+/// each its own UDP socket (its own source port, new every round), contribute R single-chunk rounds and resend
 /// until each gets its RESULT (BUSY: after its retry-after); every answer must be OK with all N
 /// experts counted and equal the f64 weighted mean within 1e-5 relative. Usage:
 /// <c>python3 -c SCRIPT HOST PORT EXPERTS ROUNDS</c>; prints <c>rounds R ok</c>.
@@ -56,12 +59,17 @@ internal static class ConsensusClientScript
         HEADER = struct.Struct("<HBBBBHIIQQBBBBIIHHfHHQ")
         host, port, n, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
         job, session, length = 9, random.getrandbits(64), 48
-        socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
-        for s in socks: s.bind(("0.0.0.0", 0))
+        socks = []
         def msg(e, r, w, v, rt):
             return HEADER.pack(0x5853, 1, 0x01, 0, 0, 0, 0, job, r, session, e, n, rt & 255, 0,
                                length, 0, length, 0, w, 0, 0, 0) + struct.pack(f"<{length}f", *v)
         for r in range(rounds):
+            # New sockets (new source ports, new flows) every round: the tap's queue for a flow
+            # follows the queue its answers leave from once learned, so old flows would all end
+            # on the owner's queue; new ones are spread by their hash again.
+            for s in socks: s.close()
+            socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
+            for s in socks: s.bind(("0.0.0.0", 0))
             ws = [0.5 + random.random() for _ in range(n)]
             vs = [[random.uniform(-10, 10) for _ in range(length)] for _ in range(n)]
             answers, attempt, start = {}, 0, time.time()

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Net;
 using Synthex.Client;
 using Synthex.Dpdk.IntegrationTests.Fallback;
@@ -12,7 +13,7 @@ namespace Synthex.Dpdk.IntegrationTests.Consensus;
 /// the f64 reference's consensus and the report shows contributions handed to the owning worker.
 /// </summary>
 [Collection(FallbackCollection.Name)]
-public class ConsensusWorkersTests
+public class ConsensusWorkersTests(ITestOutputHelper log)
 {
     [Theory]
     [InlineData("io-uring")]
@@ -71,6 +72,7 @@ public class ConsensusWorkersTests
         Assert.Equal(rounds * 3, service.GetProperty("chunks_completed").GetInt64());
         Assert.Equal(rounds, service.GetProperty("rounds_finished").GetInt64());
         Assert.Equal(rounds * 3 * experts, service.GetProperty("aggregated").GetInt64());
+        log.WriteLine($"service: {service}");
         long handedOff = service.GetProperty("handed_off").GetInt64();
         Assert.True(handedOff > 0, $"nothing was handed off: the experts all landed on one worker ({service})");
         Assert.Equal(handedOff, service.GetProperty("handoff_served").GetInt64());
