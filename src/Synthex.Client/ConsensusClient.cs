@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using Synthex.Client.Internal;
 using Synthex.Protocol;
 
 namespace Synthex.Client;
@@ -20,34 +19,28 @@ namespace Synthex.Client;
 /// </remarks>
 public sealed class ConsensusClient : IAsyncDisposable
 {
-    private readonly Socket _socket;
+    private readonly DatagramChannel _channel;
     private readonly ConsensusClientOptions _options;
     private readonly ConcurrentDictionary<ulong, RoundCall> _rounds = new();
-    private readonly CancellationTokenSource _closing = new();
-    private readonly Task _receiver;
-    private uint _epoch;
 
     public ConsensusClient(IPEndPoint server, ConsensusClientOptions options)
     {
         if (options.Expert >= Wire.MaxExperts) throw new ArgumentOutOfRangeException(nameof(options), "Expert is 0..63");
         if (options.Chunk is 0 or > Wire.MaxChunk) throw new ArgumentOutOfRangeException(nameof(options), $"Chunk is 1..{Wire.MaxChunk}");
         _options = options;
-        Server = server;
-        _socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Connect(server);
-        _receiver = Task.Run(ReceiveLoop);
+        _channel = new DatagramChannel(server, OnAnswer);
+        _channel.Start();
     }
 
-    public IPEndPoint Server { get; }
+    public IPEndPoint Server => _channel.Server;
 
     /// <summary>The server's epoch as last seen (0 before its first answer).</summary>
-    public uint Epoch => Volatile.Read(ref _epoch);
+    public uint Epoch => _channel.Epoch;
 
     /// <summary>Datagrams sent, retransmissions among them, and answers dropped as not matching or malformed.</summary>
-    public long Sent => Interlocked.Read(ref _sent);
-    public long Retransmissions => Interlocked.Read(ref _retransmissions);
-    public long Unmatched => Interlocked.Read(ref _unmatched);
-    private long _sent, _retransmissions, _unmatched;
+    public long Sent => _channel.Sent;
+    public long Retransmissions => _channel.Retransmissions;
+    public long Unmatched => _channel.Unmatched;
 
     /// <summary>
     /// Contributes <paramref name="vector"/> with <paramref name="weight"/> to <paramref name="round"/>,
@@ -81,8 +74,8 @@ public sealed class ConsensusClient : IAsyncDisposable
                         if (chunk.Sends >= _options.MaxSends)
                             throw new TimeoutException($"round {round} chunk at {c * _options.Chunk}: no answer after {chunk.Sends} sends");
                         await SendChunk(call, c, buffer, cancellationToken).ConfigureAwait(false);
-                        double backoff = Math.Min(_options.RetransmitDelay.TotalMilliseconds * Math.Pow(2, Math.Min(chunk.Sends - 1, 16)), _options.MaxRetransmitDelay.TotalMilliseconds);
-                        lock (call) if (chunk.DueAt <= now) chunk.DueAt = now + (long)(backoff * (0.75 + 0.5 * rng.NextDouble()));
+                        long delay = Retransmission.DelayMs(_options.RetransmitDelay, _options.MaxRetransmitDelay, chunk.Sends, rng);
+                        lock (call) if (chunk.DueAt <= now) chunk.DueAt = now + delay;
                     }
                     lock (call) if (!chunk.Done) nextWake = Math.Min(nextWake, chunk.DueAt);
                 }
@@ -109,40 +102,28 @@ public sealed class ConsensusClient : IAsyncDisposable
             (uint)call.Vector.Length, (uint)offset, _options.Chunk, call.Weight, _options.RoundTimeoutMs,
             (byte)Math.Min(chunk.Sends, 255), Epoch);
         int size = Contribute.Write(buffer, h, call.Vector.Span.Slice(offset, n));
-        if (chunk.Sends > 0) Interlocked.Increment(ref _retransmissions);
+        bool retransmission = chunk.Sends > 0;
         chunk.Sends++;
-        Interlocked.Increment(ref _sent);
-        await _socket.SendAsync(buffer.AsMemory(0, size), SocketFlags.None, ct).ConfigureAwait(false);
+        await _channel.SendAsync(buffer.AsMemory(0, size), retransmission, ct).ConfigureAwait(false);
     }
 
-    private async Task ReceiveLoop()
+    /// <summary>The receive loop's handler: a RESULT (or status) for one of this expert's open rounds.</summary>
+    private bool OnAnswer(Message m)
     {
-        byte[] buffer = new byte[Wire.MaxDatagram];
-        while (!_closing.IsCancellationRequested)
-        {
-            int n;
-            try { n = await _socket.ReceiveAsync(buffer, SocketFlags.None, _closing.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return; }
-            catch (ObjectDisposedException) { return; }
-            catch (SocketException) { continue; }   // ICMP unreachable reported on a connected socket: retransmission covers it
-            var verdict = Codec.ReadAnswer(buffer.AsSpan(0, n), out Message m);
-            if (!verdict.IsValid || m.Header.Operation != Operation.Result || m.Header.Job != _options.Job
-                || m.Header.Session != _options.Session || m.Header.Expert != _options.Expert
-                || !_rounds.TryGetValue(m.Header.Round, out RoundCall? call))
-            {
-                Interlocked.Increment(ref _unmatched);
-                continue;
-            }
-            OnAnswer(call, m.Header, m.Values);
-        }
+        if (m.Header.Operation != Operation.Result || m.Header.Job != _options.Job
+            || m.Header.Session != _options.Session || m.Header.Expert != _options.Expert
+            || !_rounds.TryGetValue(m.Header.Round, out RoundCall? call))
+            return false;
+        OnAnswer(call, m.Header, m.Values);
+        return true;
     }
 
     private void OnAnswer(RoundCall call, in Header h, ReadOnlySpan<float> values)
     {
-        uint known = Volatile.Read(ref _epoch);
+        uint known = _channel.Epoch;
         if (h.Epoch != 0 && h.Epoch != known)
         {
-            Volatile.Write(ref _epoch, h.Epoch);
+            _channel.Epoch = h.Epoch;
             // The server restarted: every open round is lost there. Resend them (retransmit 0).
             if (known != 0)
                 foreach (var r in _rounds.Values) r.Restart();
@@ -161,7 +142,7 @@ public sealed class ConsensusClient : IAsyncDisposable
                     chunk.Finish(new ChunkOutcome(h.Offset, h.Status, h.Count, h.Tag, h.Weight));
                     break;
                 case Status.Busy:
-                    chunk.DueAt = Environment.TickCount64 + h.Detail + Random.Shared.Next(0, 1 + h.Detail / 4);
+                    chunk.DueAt = Environment.TickCount64 + Retransmission.BusyDelayMs(h.Detail, Random.Shared);
                     break;
                 case Status.Stale or Status.Aborted:
                     chunk.Finish(new ChunkOutcome(h.Offset, h.Status, 0, 0, 0));
@@ -179,13 +160,7 @@ public sealed class ConsensusClient : IAsyncDisposable
         call.Signal.Release();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _closing.Cancel();
-        _socket.Dispose();
-        try { await _receiver.ConfigureAwait(false); } catch (OperationCanceledException) { }
-        _closing.Dispose();
-    }
+    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 
     private sealed class ChunkCall
     {

@@ -25,6 +25,7 @@ internal static class Errno
     /// <summary>Also ENOTSUP: Linux gives both names this one value, and DPDK returns it as -ENOTSUP.</summary>
     public const int EOPNOTSUPP = 95;
     public const int ENOTSUP = EOPNOTSUPP;
+    public const int EADDRINUSE = 98;
     public const int ENOBUFS = 105;
     public const int EALREADY = 114;
     public const int ECANCELED = 125;

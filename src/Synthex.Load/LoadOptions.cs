@@ -45,6 +45,17 @@ public sealed record LoadOptions
     /// <summary>Spin instead of sleeping in ppoll while waiting (lower latency, a whole core).</summary>
     public bool BusyPoll { get; init; }
 
+    /// <summary>Retransmissions of a request unanswered after --timeout (same sequence), before
+    /// it counts as a timeout. Null: the scenario's default (consensus 20, others 0).</summary>
+    public int? Retries { get; init; }
+
+    /// <summary>Deliberate client-side loss: each datagram (first sends and retransmissions) is
+    /// dropped before the socket with this probability, counted as client_dropped, to exercise
+    /// retransmission and the server's de-duplication.</summary>
+    public double Loss { get; init; }
+
+    internal int RetriesOrDefault => Retries ?? Scenario.DefaultRetries;
+
     /// <summary>Exit 1 when (mismatches + timeouts + errors) / sent is above this.</summary>
     public double MaxErrorRate { get; init; } = 0.01;
 
@@ -67,9 +78,12 @@ public sealed record LoadOptions
         if (MaxOutstanding is < 1 or > 1 << 22) throw new LoadConfigurationException($"--max-outstanding: {MaxOutstanding} is not in 1..{1 << 22}");
         if (!(MaxErrorRate >= 0) || MaxErrorRate > 1) throw new LoadConfigurationException($"--max-error-rate: {MaxErrorRate} is not in [0, 1]");
         if (!(IntervalSeconds >= 0) || IntervalSeconds > 3600) throw new LoadConfigurationException($"--interval: {IntervalSeconds} is not in [0, 3600] seconds");
+        if (Retries is < 0 or > 255) throw new LoadConfigurationException($"--retries: {Retries} is not in 0..255");
+        if (!(Loss >= 0) || Loss >= 1) throw new LoadConfigurationException($"--loss: {Loss} is not in [0, 1)");
         foreach (int cpu in PinCpus)
             if (cpu < 0 || cpu >= Environment.ProcessorCount) throw new LoadConfigurationException($"--pin: cpu {cpu} is not in 0..{Environment.ProcessorCount - 1}");
         Scenario.Validate(ScenarioOptions);
+        Scenario.ValidateShape(this);
     }
 
     /// <summary>Requests one thread may have in flight (the slot table's size is the next power of two).</summary>

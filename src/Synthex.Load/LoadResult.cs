@@ -46,6 +46,17 @@ public sealed record LoadResult
     public long TransportErrors { get; init; }
     public long Unexpected { get; init; }
     public long Unsent { get; init; }
+    /// <summary>Requests sent again after --timeout (not in <see cref="Sent"/>).</summary>
+    public long Retransmissions { get; init; }
+    /// <summary>Datagrams dropped on purpose before the socket (--loss), first sends and retransmissions.</summary>
+    public long ClientDropped { get; init; }
+    public double Loss { get; init; }
+    public int Retries { get; init; }
+    /// <summary>The scenario's unit when it is not one request (consensus: "round"); null otherwise.</summary>
+    public string? Unit { get; init; }
+    /// <summary>Units completed with every request in them answered ok.</summary>
+    public long Units { get; init; }
+    public double UnitRate => Seconds > 0 ? Units / Seconds : 0;
     public long WarmupSent { get; init; }
     public long WarmupAnswered { get; init; }
     public long WarmupTimeouts { get; init; }

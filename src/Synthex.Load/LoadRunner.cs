@@ -19,7 +19,7 @@ public static class LoadRunner
     public static LoadResult Run(LoadOptions options, TextWriter? live, CancellationToken stop = default)
     {
         options.Validate();
-        return options.Scenario.Create(new Starter(options, live, stop));
+        return options.Scenario.Create(new Starter(options, live, stop), options.ScenarioOptions);
     }
 
     private sealed class Starter(LoadOptions options, TextWriter? live, CancellationToken stop) : IScenarioConsumer<LoadResult>
@@ -98,6 +98,10 @@ public static class LoadRunner
         var final = Totals.Of(states);
         long stoppedAt = clock.StoppedAt;
         long endOfWindow = stoppedAt != 0 ? Math.Clamp(stoppedAt, clock.WarmupEnd, clock.End) : clock.End;
+        // Every thread's scenario finished its work (--rounds) before the clock ran out: the
+        // window ends with the last of them, so rates are over the time the work took.
+        if (states.All(s => s.FinishedAt != 0))
+            endOfWindow = Math.Clamp(states.Max(s => s.FinishedAt), clock.WarmupEnd, endOfWindow);
         var notes = new List<string>();
         for (int i = 0; i < states.Length; i++)
         {
@@ -119,7 +123,10 @@ public static class LoadRunner
             TimeoutSeconds = options.TimeoutSeconds,
             Sent = final.Sent, Answered = final.Answered, Mismatches = final.Mismatches, Timeouts = final.Timeouts,
             ErrorStatuses = final.ErrorStatuses, TransportErrors = final.TransportErrors, Unexpected = final.Unexpected,
-            Unsent = final.Unsent, WarmupSent = final.WarmupSent, WarmupAnswered = final.WarmupAnswered, WarmupTimeouts = final.WarmupTimeouts,
+            Unsent = final.Unsent, Retransmissions = final.Retransmissions, ClientDropped = final.ClientDropped,
+            Loss = options.Loss, Retries = options.RetriesOrDefault,
+            Unit = options.Scenario.Unit(options.ScenarioOptions), Units = final.Units,
+            WarmupSent = final.WarmupSent, WarmupAnswered = final.WarmupAnswered, WarmupTimeouts = final.WarmupTimeouts,
             MaxErrorRate = options.MaxErrorRate,
             Latency = LatencySummary.From(corrected),
             LatencyUncorrected = LatencySummary.From(uncorrected),
@@ -159,7 +166,8 @@ public static class LoadRunner
 
     /// <summary>The threads' counters summed.</summary>
     private readonly record struct Totals(long Sent, long Answered, long Mismatches, long ErrorStatuses, long Timeouts, long TransportErrors,
-                                          long Unexpected, long WarmupSent, long WarmupAnswered, long WarmupTimeouts, long Unsent)
+                                          long Unexpected, long WarmupSent, long WarmupAnswered, long WarmupTimeouts, long Unsent,
+                                          long Retransmissions, long ClientDropped, long Units)
     {
         public long AllSent => Sent + WarmupSent;
         public long AllAnswered => Answered + WarmupAnswered;
@@ -175,7 +183,9 @@ public static class LoadRunner
                         t.ErrorStatuses + Volatile.Read(ref c.ErrorStatuses), t.Timeouts + Volatile.Read(ref c.Timeouts),
                         t.TransportErrors + Volatile.Read(ref c.TransportErrors), t.Unexpected + Volatile.Read(ref c.Unexpected),
                         t.WarmupSent + Volatile.Read(ref c.WarmupSent), t.WarmupAnswered + Volatile.Read(ref c.WarmupAnswered),
-                        t.WarmupTimeouts + Volatile.Read(ref c.WarmupTimeouts), t.Unsent + Volatile.Read(ref c.Unsent));
+                        t.WarmupTimeouts + Volatile.Read(ref c.WarmupTimeouts), t.Unsent + Volatile.Read(ref c.Unsent),
+                        t.Retransmissions + Volatile.Read(ref c.Retransmissions), t.ClientDropped + Volatile.Read(ref c.ClientDropped),
+                        t.Units + Volatile.Read(ref c.Units));
             }
             return t;
         }

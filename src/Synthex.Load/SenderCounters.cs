@@ -31,4 +31,10 @@ internal struct SenderCounters
     [FieldOffset(144)] public long WarmupTimeouts;
     /// <summary>The last failed call's errno, for the report.</summary>
     [FieldOffset(152)] public int LastErrno;
+    /// <summary>Requests sent again after --timeout without an answer (--retries), measured ones.</summary>
+    [FieldOffset(160)] public long Retransmissions;
+    /// <summary>Datagrams dropped on purpose before the socket (--loss), measured ones.</summary>
+    [FieldOffset(168)] public long ClientDropped;
+    /// <summary>The scenario's units (consensus rounds) completed with every request ok.</summary>
+    [FieldOffset(176)] public long Units;
 }

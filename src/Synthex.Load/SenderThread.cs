@@ -44,6 +44,9 @@ internal sealed class SenderState
     public Exception? Failure;
     /// <summary>Bytes the sender loop allocated after the warm-up (written once, when it ends).</summary>
     public long LoopAllocatedBytes;
+    /// <summary>Stopwatch ticks when the scenario said it had sent all it will (--rounds done)
+    /// and its last request left the table; 0 when it ran until the clock's end.</summary>
+    public long FinishedAt;
 
     /// <summary>HdrHistogram initialises statics (about 1 KiB) on the first value a process
     /// records: done here, so it does not fall on a sender's first measured answer.</summary>
@@ -57,7 +60,9 @@ internal sealed class SenderState
 /// One sender thread's loop over its own connected socket: build due requests (closed loop: up to
 /// the thread's share of --concurrency in flight; open loop: every request whose intended time
 /// has come, while a slot is free), send them in one batch, receive a batch of answers, match
-/// and verify each, expire requests past --timeout, and wait briefly when there is nothing to do.
+/// and verify each, expire requests past --timeout (retransmitting them, same sequence, while
+/// --retries allows), and wait briefly when there is nothing to do. --loss drops datagrams on
+/// purpose before the socket (counted), so retransmission is exercised on a lossless path.
 /// Generic over the scenario and the transport (structs), so the JIT compiles one straight loop
 /// per pair; nothing in the loop allocates.
 /// </summary>
@@ -65,7 +70,7 @@ internal sealed class SenderThread<TScenario, TTransport>
     where TScenario : struct, IScenario
     where TTransport : struct, IDatagramTransport
 {
-    private const byte Free = 0, Built = 1, InFlight = 2;
+    private const byte Free = 0, Built = 1, InFlight = 2, Resend = 3;
 
     /// <summary>A request's record, found from its sequence number: slot = sequence &amp; mask.</summary>
     private struct Slot
@@ -73,6 +78,8 @@ internal sealed class SenderThread<TScenario, TTransport>
         public ulong Sequence;
         public long Intended, SentAt;
         public byte State;
+        /// <summary>Sends so far beyond the first (the retransmit count).</summary>
+        public byte Attempts;
         public bool Measured;
     }
 
@@ -85,11 +92,19 @@ internal sealed class SenderThread<TScenario, TTransport>
     private readonly DatagramBatch _batch;
     private readonly Slot[] _slots;
     private readonly int[] _freeSlots, _batchSlots;
-    private readonly int _slotBits, _limit;
-    private readonly ulong _mask;
+    /// <summary>Slots waiting to be sent again, with the sequence they had when queued (an entry
+    /// whose slot was answered meanwhile no longer matches and is skipped).</summary>
+    private readonly int[] _resendSlots;
+    private readonly ulong[] _resendSequences;
+    private int _resendHead, _resendCount;
+    private readonly int _slotBits, _limit, _retries;
+    private readonly ulong _mask, _lossThreshold;
+    private ulong _random;
     private int _freeCount, _inFlight;
     private ulong _generation = 1;
     private long _allocatedAtWarmupEnd;
+    private bool _finished;
+    private long _finishedAt;
 
     public SenderThread(SenderState state, RunClock clock, LoadOptions options, int thread, Func<ScenarioContext, TScenario> create, TTransport io)
     {
@@ -107,6 +122,11 @@ internal sealed class SenderThread<TScenario, TTransport>
         _freeSlots = new int[slots];
         for (int i = 0; i < slots; i++) _freeSlots[i] = slots - 1 - i;
         _freeCount = slots;
+        _resendSlots = new int[2 * slots];
+        _resendSequences = new ulong[2 * slots];
+        _retries = options.RetriesOrDefault;
+        _lossThreshold = options.Loss <= 0 ? 0 : (ulong)(options.Loss * 18446744073709551615.0);
+        _random = 0x9E3779B97F4A7C15UL * (ulong)(thread + 1) ^ (ulong)Environment.TickCount64;
         _batchSlots = new int[options.Batch];
         _scenario = create(new ScenarioContext(thread, options.Threads, slots, options.ScenarioOptions));
         _batch = new DatagramBatch(options.Batch, options.Scenario.MaxRequestLength(options.ScenarioOptions),
@@ -124,6 +144,7 @@ internal sealed class SenderThread<TScenario, TTransport>
             // see Loop), so one-time lazy initialisation in the runtime and the libraries does
             // not count: the proof, in every report, that the steady state allocates nothing.
             _state.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - _allocatedAtWarmupEnd;
+            if (_finished) _state.FinishedAt = Stopwatch.GetTimestamp();
         }
         catch (Exception e)
         {
@@ -148,6 +169,8 @@ internal sealed class SenderThread<TScenario, TTransport>
         // Expiry is checked a few times per timeout, not per request: a request is given up
         // between 1x and 1.25x --timeout after it left, at the cost of one pass over the slots.
         long scanTicks = Math.Max(timeoutTicks / 4, Stopwatch.Frequency / 1000);
+        // After the end, what is in flight gets every retransmission it still has.
+        long drainTicks = (_retries + 1) * (timeoutTicks + scanTicks);
         long spinTicks = Stopwatch.Frequency / 50_000; // 20 µs: shorter waits spin, longer sleep in ppoll
         bool open = _options.IsOpenLoop;
         var schedule = _options.Schedule;
@@ -161,6 +184,7 @@ internal sealed class SenderThread<TScenario, TTransport>
         while (Stopwatch.GetTimestamp() < clock.Start) Thread.SpinWait(20);
         long lastScan = clock.Start;
         int pendingStart = 0, pendingCount = 0;
+        bool pendingFresh = false, blocked = false;
 
         bool warm = false;
         while (true)
@@ -172,36 +196,63 @@ internal sealed class SenderThread<TScenario, TTransport>
                 _allocatedAtWarmupEnd = GC.GetAllocatedBytesForCurrentThread();
             }
             bool sending = now < clock.End && !clock.Stopping;
+            bool sendingNew = sending && !_finished;
             bool worked = false;
 
-            // 1. Build what is due, once the previous batch has all left.
-            if (sending && pendingCount == 0)
+            // 1. Build what is due, once the previous batch has all left: retransmissions first
+            //    (also after the end: their units wait for them), then new requests.
+            if (pendingCount == 0)
             {
                 int n = 0;
-                if (!open)
+                blocked = false;
+                while (n < _batchSlots.Length && _resendCount > 0) n += BuildResend(ref counters, n, now);
+                if (n > 0) worked = true;
+                pendingFresh = false;
+                if (sendingNew)
                 {
-                    while (n < _batchSlots.Length && _inFlight < _limit) Build(n++, now, now >= clock.WarmupEnd);
-                }
-                else
-                {
-                    while (n < _batchSlots.Length && nextIntended <= now && nextIntended < clock.End && _inFlight < _limit)
+                    if (!open)
                     {
-                        long intended = (long)nextIntended;
-                        Build(n++, intended, intended >= clock.WarmupEnd);
-                        double t = (nextIntended - clock.WarmupEnd) / ticksPerSecond;
-                        nextIntended += ticksPerSecond * threads / schedule!.RateAt(t);
+                        while (n < _batchSlots.Length && _inFlight < _limit)
+                        {
+                            int built = Build(ref counters, n, now, now, now >= clock.WarmupEnd);
+                            if (built < 0) { blocked = true; break; }
+                            n += built;
+                            pendingFresh = true;
+                        }
                     }
+                    else
+                    {
+                        while (n < _batchSlots.Length && nextIntended <= now && nextIntended < clock.End && _inFlight < _limit)
+                        {
+                            long intended = (long)nextIntended;
+                            int built = Build(ref counters, n, intended, now, intended >= clock.WarmupEnd);
+                            if (built < 0) { blocked = true; break; }
+                            n += built;
+                            pendingFresh = true;
+                            double t = (nextIntended - clock.WarmupEnd) / ticksPerSecond;
+                            nextIntended += ticksPerSecond * threads / schedule!.RateAt(t);
+                        }
+                    }
+                    if (_finished) _finishedAt = now;
                 }
                 pendingStart = 0;
                 pendingCount = n;
             }
-            else if (!sending && pendingCount > 0)
+            else if (!sending && pendingFresh)
             {
                 // The run ended with requests built but not yet taken by the socket: they were
-                // never sent, so they are neither sent nor timed out; counted apart.
-                for (int i = pendingStart; i < pendingStart + pendingCount; i++) Release(_batchSlots[i]);
-                counters.Unsent += pendingCount;
+                // never sent, so they are neither sent nor timed out; counted apart (a
+                // retransmission among them did go out before: its request times out).
+                for (int i = pendingStart; i < pendingStart + pendingCount; i++)
+                {
+                    int index = _batchSlots[i];
+                    if (_slots[index].Attempts == 0) counters.Unsent++;
+                    else if (_slots[index].Measured) counters.Timeouts++;
+                    else counters.WarmupTimeouts++;
+                    Release(ref counters, index, ok: false);
+                }
                 pendingCount = 0;
+                pendingFresh = false;
             }
 
             // 2. Send the batch (what the socket does not take now goes on the next turn).
@@ -216,8 +267,7 @@ internal sealed class SenderThread<TScenario, TTransport>
                         ref var slot = ref _slots[_batchSlots[i]];
                         slot.SentAt = at;
                         slot.State = InFlight;
-                        if (slot.Measured) counters.Sent++;
-                        else counters.WarmupSent++;
+                        CountSend(ref counters, ref slot);
                     }
                     pendingStart += sent;
                     pendingCount -= sent;
@@ -231,8 +281,11 @@ internal sealed class SenderThread<TScenario, TTransport>
                     // being read: retry this one. Anything else would fail again: drop it, counted.
                     if (-sent != Interop.ECONNREFUSED)
                     {
-                        Release(_batchSlots[pendingStart]);
-                        counters.Unsent++;
+                        int index = _batchSlots[pendingStart];
+                        if (_slots[index].Attempts == 0) counters.Unsent++;
+                        else if (_slots[index].Measured) counters.Timeouts++;
+                        else counters.WarmupTimeouts++;
+                        Release(ref counters, index, ok: false);
                         pendingStart++;
                         pendingCount--;
                     }
@@ -253,48 +306,130 @@ internal sealed class SenderThread<TScenario, TTransport>
                 counters.LastErrno = -received;
             }
 
-            // 4. Give up on requests past their timeout.
+            // 4. Give up on (or retransmit) requests past their timeout.
             if (now - lastScan >= scanTicks)
             {
-                Expire(ref counters, now - timeoutTicks);
+                Expire(ref counters, now - timeoutTicks, final: false);
                 lastScan = now;
             }
 
-            if (!sending && pendingCount == 0)
+            if (!sendingNew)
             {
-                if (_inFlight == 0) break;
-                // Drained long enough: whatever is still out has had its full timeout.
+                if (_inFlight == 0 && pendingCount == 0) break;
+                // Drained long enough: whatever is still out has had its full timeouts.
                 long stoppedAt = clock.StoppedAt;
-                long ended = stoppedAt != 0 && stoppedAt < clock.End ? stoppedAt : clock.End;
-                if (now - ended > timeoutTicks + scanTicks) { Expire(ref counters, long.MaxValue); break; }
+                long ended = _finished && _finishedAt < clock.End ? _finishedAt
+                           : stoppedAt != 0 && stoppedAt < clock.End ? stoppedAt : clock.End;
+                if (now - ended > drainTicks + scanTicks)
+                {
+                    for (int i = pendingStart; i < pendingStart + pendingCount; i++)
+                    {
+                        int index = _batchSlots[i];
+                        if (_slots[index].Attempts == 0) counters.Unsent++;
+                        else if (_slots[index].Measured) counters.Timeouts++;
+                        else counters.WarmupTimeouts++;
+                        Release(ref counters, index, ok: false);
+                    }
+                    pendingCount = 0;
+                    Expire(ref counters, long.MaxValue, final: true);
+                    break;
+                }
             }
             if (worked) continue;
 
             // 5. Nothing moved: wait for an answer, or until the next request is due.
-            long wait = open && sending && _inFlight < _limit ? (long)nextIntended - now : scanTicks;
+            long wait = open && sendingNew && !blocked && _inFlight < _limit ? (long)nextIntended - now : scanTicks;
             if (wait <= 0) continue;
             if (_options.BusyPoll || wait < spinTicks) Thread.SpinWait(10);
             else _io.WaitReadable(Nanoseconds(Math.Min(wait, scanTicks)));
         }
     }
 
-    private void Build(int n, long intended, bool measured)
+    /// <summary>Takes a slot and has the scenario write a new request into batch entry
+    /// <paramref name="n"/>. Returns 1 when it is in the batch, 0 when --loss dropped it (it is in
+    /// flight all the same, waiting for its timeout), -1 when the scenario has nothing to send
+    /// now or ever (<see cref="IScenario.NotNow"/>, <see cref="IScenario.Finished"/>).</summary>
+    private int Build(ref SenderCounters counters, int n, long intended, long now, bool measured)
     {
         int index = _freeSlots[--_freeCount];
         ulong sequence = (_generation++ << _slotBits) | (uint)index;
+        int length = _scenario.WriteRequest(sequence, 0, _batch.Request(n));
+        if (length <= 0)
+        {
+            // The scenario took nothing for this sequence: the slot goes back unused.
+            _freeSlots[_freeCount++] = index;
+            if (length == IScenario.Finished) _finished = true;
+            return -1;
+        }
         ref var slot = ref _slots[index];
         slot.Sequence = sequence;
         slot.Intended = intended;
-        slot.State = Built;
+        slot.Attempts = 0;
         slot.Measured = measured;
         _inFlight++;
-        _batchSlots[n] = index;
-        _batch.SetRequestLength(n, _scenario.WriteRequest(sequence, _batch.Request(n)));
+        return Place(ref counters, ref slot, index, n, length, now);
     }
 
-    private void Release(int index)
+    /// <summary>Writes the next queued retransmission into batch entry <paramref name="n"/>;
+    /// returns 1 when it is in the batch, else 0 (dropped by --loss, or a stale queue entry).</summary>
+    private int BuildResend(ref SenderCounters counters, int n, long now)
     {
-        _slots[index].State = Free;
+        int index = _resendSlots[_resendHead];
+        ulong sequence = _resendSequences[_resendHead];
+        _resendHead = (_resendHead + 1) % _resendSlots.Length;
+        _resendCount--;
+        ref var slot = ref _slots[index];
+        if (slot.State != Resend || slot.Sequence != sequence) return 0;
+        slot.Attempts++;
+        int length = _scenario.WriteRequest(sequence, slot.Attempts, _batch.Request(n));
+        return Place(ref counters, ref slot, index, n, length, now);
+    }
+
+    /// <summary>Puts a written request in the batch, unless --loss drops it: then it counts as
+    /// sent at once and waits for its timeout like a datagram lost on the way.</summary>
+    private int Place(ref SenderCounters counters, ref Slot slot, int index, int n, int length, long now)
+    {
+        if (_lossThreshold != 0 && NextRandom() < _lossThreshold)
+        {
+            slot.State = InFlight;
+            slot.SentAt = now;
+            CountSend(ref counters, ref slot);
+            if (slot.Measured) counters.ClientDropped++;
+            return 0;
+        }
+        slot.State = Built;
+        _batchSlots[n] = index;
+        _batch.SetRequestLength(n, length);
+        return 1;
+    }
+
+    private static void CountSend(ref SenderCounters counters, ref Slot slot)
+    {
+        if (slot.Attempts > 0)
+        {
+            if (slot.Measured) counters.Retransmissions++;
+        }
+        else if (slot.Measured) counters.Sent++;
+        else counters.WarmupSent++;
+    }
+
+    /// <summary>xorshift64*: the --loss coin, cheap and without allocation.</summary>
+    private ulong NextRandom()
+    {
+        ulong x = _random;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        _random = x;
+        return x * 0x2545F4914F6CDD1DUL;
+    }
+
+    private void Release(ref SenderCounters counters, int index, bool ok)
+    {
+        ref var slot = ref _slots[index];
+        int units = _scenario.Retire(slot.Sequence, ok);
+        if (slot.Measured) counters.Units += units;
+        slot.State = Free;
         _freeSlots[_freeCount++] = index;
         _inFlight--;
     }
@@ -305,7 +440,8 @@ internal sealed class SenderThread<TScenario, TTransport>
         if (_batch.Truncated(i) || !_scenario.TryReadSequence(answer, out ulong sequence)) { counters.Unexpected++; return; }
         int index = (int)(sequence & _mask);
         ref var slot = ref _slots[index];
-        if (slot.State != InFlight || slot.Sequence != sequence) { counters.Unexpected++; return; }
+        // A slot queued for retransmission still takes its answer (it was late, not lost).
+        if ((slot.State != InFlight && slot.State != Resend) || slot.Sequence != sequence) { counters.Unexpected++; return; }
 
         var verdict = _scenario.Verify(sequence, answer);
         if (slot.Measured)
@@ -317,19 +453,32 @@ internal sealed class SenderThread<TScenario, TTransport>
             _state.Uncorrected.RecordValue(Nanoseconds(at - slot.SentAt));
         }
         else counters.WarmupAnswered++;
-        Release(index);
+        Release(ref counters, index, verdict == Verdict.Ok);
     }
 
-    private void Expire(ref SenderCounters counters, long sentBefore)
+    /// <summary>Requests sent before <paramref name="sentBefore"/> without an answer: queued for
+    /// retransmission while --retries allows, else timed out. <paramref name="final"/>: the drain
+    /// is over, everything still out (or queued) times out.</summary>
+    private void Expire(ref SenderCounters counters, long sentBefore, bool final)
     {
         if (_inFlight == 0) return;
         for (int i = 0; i < _slots.Length; i++)
         {
             ref var slot = ref _slots[i];
-            if (slot.State != InFlight || slot.SentAt >= sentBefore) continue;
+            bool due = slot.State == InFlight && slot.SentAt < sentBefore;
+            if (!due && !(final && slot.State == Resend)) continue;
+            if (!final && slot.Attempts < _retries && _resendCount < _resendSlots.Length)
+            {
+                slot.State = Resend;
+                int tail = (_resendHead + _resendCount) % _resendSlots.Length;
+                _resendSlots[tail] = i;
+                _resendSequences[tail] = slot.Sequence;
+                _resendCount++;
+                continue;
+            }
             if (slot.Measured) counters.Timeouts++;
             else counters.WarmupTimeouts++;
-            Release(i);
+            Release(ref counters, i, ok: false);
         }
     }
 

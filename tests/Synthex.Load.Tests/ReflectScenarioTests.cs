@@ -12,7 +12,7 @@ public class ReflectScenarioTests
     {
         var scenario = new ReflectScenario(size);
         var message = new byte[size];
-        Assert.Equal(size, scenario.WriteRequest(0x1234_5678_9ABCUL, message));
+        Assert.Equal(size, scenario.WriteRequest(0x1234_5678_9ABCUL, 0, message));
         Assert.True(SockperfMessage.TryReadHeader(message, out ulong seq, out ushort flags));
         Assert.Equal(0x1234_5678_9ABCUL, seq);
         Assert.Equal(ReflectScenario.RequestFlags, flags);
@@ -28,7 +28,7 @@ public class ReflectScenarioTests
     {
         var scenario = new ReflectScenario(size);
         var answer = new byte[size];
-        scenario.WriteRequest(77, answer);
+        scenario.WriteRequest(77, 0, answer);
         answer[9] &= 0xFE;
         // Byte by byte (the length field's changes make it unreadable: also not Ok).
         for (int i = 0; i < size; i++)
@@ -45,7 +45,7 @@ public class ReflectScenarioTests
     {
         var scenario = new ReflectScenario(64);
         var message = new byte[64];
-        scenario.WriteRequest(5, message);
+        scenario.WriteRequest(5, 0, message);
         Assert.Equal(Verdict.Mismatch, scenario.Verify(5, message)); // not answered: flag still set
         message[9] &= 0xFE;
         Assert.Equal(Verdict.Mismatch, scenario.Verify(6, message));
@@ -57,8 +57,8 @@ public class ReflectScenarioTests
     {
         var scenario = new ReflectScenario(64);
         byte[] a = new byte[64], b = new byte[64];
-        scenario.WriteRequest(1, a);
-        scenario.WriteRequest(2, b);
+        scenario.WriteRequest(1, 0, a);
+        scenario.WriteRequest(2, 0, b);
         Assert.False(a.AsSpan(14).SequenceEqual(b.AsSpan(14)));
     }
 }

@@ -4,7 +4,7 @@ using Synthex.Dpdk.Runtime;
 
 namespace Synthex.Dpdk.Cli.Commands;
 
-/// <summary>The command tree: <c>synthex run</c>, <c>synthex info</c> and <c>synthex load</c>.</summary>
+/// <summary>The command tree: <c>synthex run</c>, <c>synthex info</c>, <c>synthex load</c> and the one-shot <c>synthex consensus</c> and <c>synthex query</c>.</summary>
 internal static class Commands
 {
     public const string RunExamples = """
@@ -69,6 +69,8 @@ internal static class Commands
         root.Subcommands.Add(info);
 
         root.Subcommands.Add(LoadCommand.Create());
+        root.Subcommands.Add(ConsensusCommand.Create());
+        root.Subcommands.Add(QueryCommand.Create());
 
         return root;
     }

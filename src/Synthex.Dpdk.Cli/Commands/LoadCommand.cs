@@ -36,6 +36,12 @@ internal static class LoadCommand
           # a step schedule: 5 s at each rate
           synthex load --scenario reflect --to 127.0.0.1:9000 --steps 1000:5,5000:5,20000:5 --report-json load.json
 
+          # the consensus service: 8 experts x 1,024 floats, 500 rounds, 1% of datagrams dropped on purpose and resent
+          synthex load --scenario consensus --to 127.0.0.1:9000 --experts 8 --length 1024 --rounds 500 --duration 60 --concurrency 64 --loss 0.01 --timeout 0.05
+
+          # the similarity service: top-10 of queries drawn Zipf(1.0), every 100th checked against a brute force
+          synthex load --scenario similarity --to 127.0.0.1:9001 --queries q.npy --k 10 --zipf 1.0 --matrix m.npy --concurrency 32
+
         Exit codes: 0 within --max-error-rate, 1 above it (mismatches + timeouts + errors over sent),
         2 bad option, 3 the target cannot be reached from this host.
         """;
@@ -63,13 +69,15 @@ internal static class LoadCommand
         var busyPoll = new Option<bool>("--busy-poll") { Description = "spin while waiting for answers instead of sleeping in ppoll (lower latency, one core per thread)" };
         var maxErrorRate = new Option<double>("--max-error-rate") { Description = "exit 1 when (mismatches + timeouts + errors) / sent is above this", HelpName = "FRACTION", DefaultValueFactory = _ => 0.01 };
         var interval = new Option<double>("--interval") { Description = "seconds between live lines; 0: none", HelpName = "S", DefaultValueFactory = _ => 1 };
+        var retries = new Option<int?>("--retries") { Description = "retransmissions of a request unanswered after --timeout before it counts as a timeout (default: the scenario's, consensus 20, others 0)", HelpName = "N" };
+        var loss = new Option<double>("--loss") { Description = "drop this fraction of datagrams on purpose before sending (counted), to exercise retransmission", HelpName = "P" };
         var reportJson = new Option<string>("--report-json") { Description = "write the JSON report here (schema: docs/LOAD.md)", HelpName = "FILE" };
         var reportDir = new Option<string>("--report-dir") { Description = "write report.json, report.md and report.png here", HelpName = "DIR" };
 
         var command = new Command("load", Examples)
         {
             scenario, to, concurrency, rate, ramp, steps, duration, warmup, timeout, threads, pin, batch, maxOutstanding, io, busyPoll,
-            maxErrorRate, interval, reportJson, reportDir,
+            maxErrorRate, interval, retries, loss, reportJson, reportDir,
         };
         // Each scenario's own options (--size, ...), under the scenario's name in the help.
         var scenarioOptions = new List<(ScenarioOption Spec, Option<string> Option)>();
@@ -128,6 +136,8 @@ internal static class LoadCommand
                     },
                     BusyPoll = parse.GetValue(busyPoll),
                     MaxErrorRate = parse.GetValue(maxErrorRate),
+                    Retries = parse.GetValue(retries),
+                    Loss = parse.GetValue(loss),
                     IntervalSeconds = parse.GetValue(interval),
                 };
                 return Execute(options, parse.GetValue(reportJson), parse.GetValue(reportDir), Console.Out, Console.Error);

@@ -15,10 +15,12 @@ internal static unsafe class UdpSocket
     /// <summary>
     /// Opens <paramref name="count"/> sockets on <paramref name="endpoint"/>. With port 0 the
     /// first socket gets an ephemeral port and the others join it. Throws
-    /// <see cref="OsBackendException"/> naming the call and errno.
+    /// <see cref="OsBackendException"/> naming the call and errno, or naming the port when
+    /// another socket already holds it (<see cref="ProbeUnshared"/>).
     /// </summary>
     public static int[] OpenGroup(IPEndPoint endpoint, int count, int bufferBytes, out IPEndPoint bound)
     {
+        if (endpoint.Port != 0) ProbeUnshared(endpoint);
         var fds = new int[count];
         int opened = 0;
         try
@@ -36,6 +38,41 @@ internal static unsafe class UdpSocket
         {
             for (int i = 0; i < opened; i++) Libc.Close(fds[i]);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Fails when another socket already holds <paramref name="endpoint"/>'s port. SO_REUSEPORT
+    /// lets any socket of the same user join the port, and the kernel then spreads datagrams over
+    /// all of them by flow hash: a leftover or foreign process (another synthex, a test peer) on
+    /// the port silently takes some flows, so a client's datagrams are never seen here (seen
+    /// once in testing: a datagram to a freshly started socket-backend synthex never arrived).
+    /// A bind with neither SO_REUSEPORT nor SO_REUSEADDR succeeds only if nobody holds the port
+    /// (on this address or the wildcard); the probe socket is closed at once and the workers'
+    /// group binds next. A socket that binds in between is not caught: a probe, not a lock.
+    /// </summary>
+    private static void ProbeUnshared(IPEndPoint endpoint)
+    {
+        bool v6 = endpoint.AddressFamily == AddressFamily.InterNetworkV6;
+        int fd = Libc.Socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+        if (fd < 0) throw Fail("socket", endpoint);
+        try
+        {
+            if (v6 && endpoint.Address.Equals(IPAddress.IPv6Any))
+                SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY", endpoint); // as the workers bind: IPv4 too
+            byte* sa = stackalloc byte[NameSpace];
+            uint len = SockAddr.Write(endpoint, sa);
+            if (Libc.Bind(fd, sa, len) == 0) return;
+            int errno = Libc.LastErrno;
+            if (errno == Errno.EADDRINUSE)
+                throw new OsBackendException(
+                    $"bind on {endpoint} failed: {Libc.StrError(errno)}: UDP port {endpoint.Port} is held by another socket (another process?), "
+                    + "which SO_REUSEPORT would let take some of its datagrams: stop it or choose another --listen port", errno);
+            throw new OsBackendException($"bind on {endpoint} failed: {Libc.StrError(errno)}", errno);
+        }
+        finally
+        {
+            Libc.Close(fd);
         }
     }
 

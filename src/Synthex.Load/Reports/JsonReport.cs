@@ -33,6 +33,16 @@ public static class JsonReport
         w.WriteNumber("transport_errors", r.TransportErrors);
         w.WriteNumber("unexpected", r.Unexpected);
         w.WriteNumber("unsent", r.Unsent);
+        w.WriteNumber("retransmissions", r.Retransmissions);
+        w.WriteNumber("client_dropped", r.ClientDropped);
+        w.WriteNumber("loss", r.Loss);
+        w.WriteNumber("retries", r.Retries);
+        if (r.Unit is { } unit)
+        {
+            w.WriteString("unit", unit);
+            w.WriteNumber("units", r.Units);
+            w.WriteNumber("unit_rate", Math.Round(r.UnitRate, 3));
+        }
         w.WriteStartObject("warmup");
         w.WriteNumber("sent", r.WarmupSent);
         w.WriteNumber("answered", r.WarmupAnswered);

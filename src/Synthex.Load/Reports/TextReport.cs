@@ -22,6 +22,12 @@ public static class TextReport
         yield return ("timeouts", string.Create(C, $"{r.Timeouts:N0} (after {r.TimeoutSeconds:0.###} s)"));
         yield return ("errors", string.Create(C, $"{r.Errors:N0} ({r.ErrorStatuses:N0} error statuses, {r.TransportErrors:N0} socket errors)"));
         yield return ("unexpected answers", r.Unexpected.ToString("N0", C));
+        if (r.Retries > 0 || r.Retransmissions > 0)
+            yield return ("retransmissions", string.Create(C, $"{r.Retransmissions:N0} (up to {r.Retries} per request)"));
+        if (r.Loss > 0)
+            yield return ("dropped by the client", string.Create(C, $"{r.ClientDropped:N0} (--loss {r.Loss:0.####})"));
+        if (r.Unit is { } unit)
+            yield return ($"{unit}s completed", string.Create(C, $"{r.Units:N0} ({r.UnitRate:N1} /s)"));
         yield return ("latency p50 / p90", string.Create(C, $"{r.Latency.P50:0.#} / {r.Latency.P90:0.#} µs"));
         yield return ("latency p99 / p99.9", string.Create(C, $"{r.Latency.P99:0.#} / {r.Latency.P999:0.#} µs"));
         yield return ("latency max / mean", string.Create(C, $"{r.Latency.Max:0.#} / {r.Latency.Mean:0.#} µs"));

@@ -24,8 +24,19 @@ public interface IScenario
 {
     /// <summary>Writes the request with this <paramref name="sequence"/> into
     /// <paramref name="request"/> (at least <see cref="ScenarioDescriptor.MaxRequestLength"/>
-    /// bytes) and returns its length.</summary>
-    int WriteRequest(ulong sequence, Span<byte> request);
+    /// bytes) and returns its length. <paramref name="attempt"/> is 0 for a request's first send
+    /// and 1, 2, ... for the runner's retransmissions of it after --timeout (same sequence, same
+    /// request; a scenario whose protocol counts retransmissions writes the attempt in).
+    /// A first send may instead return <see cref="NotNow"/> (nothing may be sent until answers
+    /// come: e.g. consensus's admission window) or <see cref="Finished"/> (the scenario has sent
+    /// all it will: e.g. --rounds done); the sequence is then not used.</summary>
+    int WriteRequest(ulong sequence, int attempt, Span<byte> request);
+
+    /// <summary>Returned by <see cref="WriteRequest"/>: nothing may be sent before answers come.</summary>
+    public const int NotNow = 0;
+
+    /// <summary>Returned by <see cref="WriteRequest"/>: this thread has sent all it ever will.</summary>
+    public const int Finished = -1;
 
     /// <summary>Reads which request <paramref name="answer"/> answers; false when it is not an
     /// answer of this scenario at all (counted as unexpected).</summary>
@@ -34,6 +45,12 @@ public interface IScenario
     /// <summary>Checks <paramref name="answer"/> against the request with this
     /// <paramref name="sequence"/> (still in flight: the runner matched it).</summary>
     Verdict Verify(ulong sequence, ReadOnlySpan<byte> answer);
+
+    /// <summary>The request with this <paramref name="sequence"/> left the runner's table:
+    /// answered (<paramref name="ok"/> when verified <see cref="Verdict.Ok"/>), timed out or never
+    /// sent. Returns how many of the scenario's units (e.g. consensus rounds) this completed
+    /// with every request in them ok — 0 for scenarios without units.</summary>
+    int Retire(ulong sequence, bool ok);
 }
 
 /// <summary>What a scenario instance is told when it is made for a sender thread.</summary>
@@ -77,5 +94,19 @@ public abstract class ScenarioDescriptor
     /// <summary>A line for the report saying what each request is (e.g. "64-byte sockperf messages").</summary>
     public abstract string Describe(IReadOnlyDictionary<string, string> options);
 
-    public abstract TResult Create<TResult>(IScenarioConsumer<TResult> consumer);
+    /// <summary>Hands <paramref name="consumer"/> the scenario's struct type and how to make one
+    /// per thread; anything shared by the threads (files) is loaded here, once.</summary>
+    public abstract TResult Create<TResult>(IScenarioConsumer<TResult> consumer, IReadOnlyDictionary<string, string> options);
+
+    /// <summary>The scenario's unit of work when it is not one request (consensus: "round"),
+    /// reported as completed units and units/s; null when a request is the unit.</summary>
+    public virtual string? Unit(IReadOnlyDictionary<string, string> options) => null;
+
+    /// <summary>Retransmissions per request after --timeout when --retries is not given
+    /// (consensus: a lost contribution must be resent for its round to complete).</summary>
+    public virtual int DefaultRetries => 0;
+
+    /// <summary>Checks the run's shape against the scenario (e.g. enough requests in flight to
+    /// complete one of its units); throws <see cref="LoadConfigurationException"/>.</summary>
+    public virtual void ValidateShape(LoadOptions options) { }
 }

@@ -18,7 +18,7 @@ public readonly struct ReflectScenario(int size) : IScenario
     /// <summary>What the answer must carry: the same with the client flag cleared.</summary>
     public const ushort AnswerFlags = RequestFlags & ~SockperfMessage.ClientFlag;
 
-    public int WriteRequest(ulong sequence, Span<byte> request)
+    public int WriteRequest(ulong sequence, int attempt, Span<byte> request)
     {
         SockperfMessage.WriteHeader(request, sequence, RequestFlags, size);
         var payload = request[SockperfMessage.HeaderLength..size];
@@ -28,6 +28,8 @@ public readonly struct ReflectScenario(int size) : IScenario
         for (int b = words * 8; b < payload.Length; b++, last >>= 8) payload[b] = (byte)last;
         return size;
     }
+
+    public int Retire(ulong sequence, bool ok) => 0;
 
     public bool TryReadSequence(ReadOnlySpan<byte> answer, out ulong sequence)
         => SockperfMessage.TryReadHeader(answer, out sequence, out _);
@@ -72,7 +74,7 @@ public sealed class ReflectScenarioDescriptor : ScenarioDescriptor
     public override void Validate(IReadOnlyDictionary<string, string> options) => Size(options);
     public override string Describe(IReadOnlyDictionary<string, string> options) => $"{Size(options)}-byte sockperf messages";
 
-    public override TResult Create<TResult>(IScenarioConsumer<TResult> consumer)
+    public override TResult Create<TResult>(IScenarioConsumer<TResult> consumer, IReadOnlyDictionary<string, string> options)
         => consumer.Accept(context => new ReflectScenario(Size(context.Options)));
 
     private static int Size(IReadOnlyDictionary<string, string> options)

@@ -6,7 +6,8 @@ public static class ScenarioRegistry
     public static IReadOnlyList<ScenarioDescriptor> All { get; } =
     [
         new ReflectScenarioDescriptor(),
-        // consensus and similarity follow their services (docs/LOAD.md, "Adding a scenario").
+        new ConsensusScenarioDescriptor(),
+        new SimilarityScenarioDescriptor(),
     ];
 
     public static ScenarioDescriptor? Find(string name)

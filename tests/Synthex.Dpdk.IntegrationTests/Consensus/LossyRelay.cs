@@ -7,10 +7,12 @@ namespace Synthex.Dpdk.IntegrationTests.Consensus;
 /// A UDP relay between one client and the server that loses a fraction of the datagrams each way
 /// (seeded, so a failure can be replayed): the client talks to <see cref="EndPoint"/>, the server
 /// sees the relay's own address as that client. One relay per expert keeps experts apart.
+/// The relay listens on every address of the server's family (so it can reach a server that is
+/// not on loopback, e.g. synthex over a tap); clients talk to it on loopback.
 /// </summary>
 internal sealed class LossyRelay : IDisposable
 {
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Socket _socket;
     private readonly IPEndPoint _server;
     private readonly double _loss;
     private readonly Random _random;
@@ -23,8 +25,10 @@ internal sealed class LossyRelay : IDisposable
         _server = server;
         _loss = loss;
         _random = new Random(seed);
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        bool v6 = server.AddressFamily == AddressFamily.InterNetworkV6;
+        _socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+        EndPoint = new IPEndPoint(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, ((IPEndPoint)_socket.LocalEndPoint!).Port);
         _loop = Task.Run(Loop);
     }
 
@@ -35,7 +39,7 @@ internal sealed class LossyRelay : IDisposable
     private async Task Loop()
     {
         byte[] buffer = new byte[65536];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        EndPoint any = new IPEndPoint(_server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
             SocketReceiveFromResult r;

@@ -43,7 +43,7 @@ internal static class Probe
         using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 200 };
         socket.Connect(target);
         var request = new byte[64];
-        new ReflectScenario(64).WriteRequest(1, request);
+        new ReflectScenario(64).WriteRequest(1, 0, request);
         var answer = new byte[128];
         var sw = Stopwatch.StartNew();
         while (sw.ElapsedMilliseconds < timeoutMs)

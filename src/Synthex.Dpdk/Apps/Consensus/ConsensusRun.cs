@@ -88,8 +88,23 @@ public sealed class ConsensusRun
         {
             ConsensusWorker? w = t_worker;
             if (w is not null && ReferenceEquals(w.Run, this)) return w;
-            return t_worker = RegisterWorker();
+            return t_worker = Attach();
         }
+    }
+
+    /// <summary>
+    /// The calling thread's worker when it has one in this run (a thread that drives two runs in
+    /// turn, as a test or a benchmark may, finds its own again), else a new one bound to it.
+    /// </summary>
+    private ConsensusWorker Attach()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        int count = Math.Min(WorkerCount, MaxWorkers);
+        for (int i = 0; i < count; i++)
+            if (Volatile.Read(ref _workers[i]) is { } known && known.ThreadId == thread) return known;
+        ConsensusWorker w = RegisterWorker();
+        w.ThreadId = thread;
+        return w;
     }
 
     /// <summary>Adds a worker (its collector and inbox). Any thread; the worker is then driven by one thread.</summary>

@@ -28,6 +28,9 @@ public sealed class ConsensusWorker
     }
 
     public ConsensusRun Run { get; }
+
+    /// <summary>The managed thread that drives this worker through <see cref="ConsensusRun.Current"/> (0: registered explicitly).</summary>
+    internal int ThreadId { get; set; }
     public int Index { get; private set; }
     public ConsensusCollector Collector { get; }
     public HandoffInbox Inbox { get; }

@@ -42,7 +42,11 @@ public sealed class SimilarityApp : AppDescriptor
                 projection = StoredMatrix.Load(options.Projection, "projection");
                 Describe(log, "projection", projection);
             }
-            return new Bound(new SimilarityService(matrix, projection, options.Metric, options.KMax));
+            var service = new SimilarityService(matrix, projection, options.Metric, options.KMax, cacheEntries: options.CacheEntries);
+            log.WriteLine(service.Cache is { } cache
+                ? FormattableString.Invariant($"synthex: similarity: result cache: {cache.Capacity} entries, {cache.MemoryBytes} bytes (W-TinyLFU)")
+                : "synthex: similarity: result cache: off");
+            return new Bound(service);
         }
         catch
         {

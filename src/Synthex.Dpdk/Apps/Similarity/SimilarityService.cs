@@ -24,7 +24,7 @@ namespace Synthex.Dpdk.Apps;
 /// <para>Counters: per worker (single writer, its own array) for what the workers decide; the
 /// compute thread's own for batches. <see cref="Counters"/> sums them for the report.</para>
 /// </remarks>
-public sealed class SimilarityService : IDisposable
+public sealed partial class SimilarityService : IDisposable
 {
     /// <summary>Queries scored per kernel pass at most: 64 (a 4-row tile grid of 16; 64 × D floats stay in L1/L2 while the matrix streams).</summary>
     public const int MaxBatch = 64;
@@ -84,7 +84,8 @@ public sealed class SimilarityService : IDisposable
     public uint Epoch { get; }
 
     /// <param name="slots">Requests queued or being scored at most, a power of two; beyond it, <c>BUSY</c>.</param>
-    public SimilarityService(StoredMatrix matrix, StoredMatrix? projection, SimilarityMetric metric, int kMax, int slots = 1024)
+    /// <param name="cacheEntries">Answers the <see cref="ResultCache"/> holds; 0: no cache.</param>
+    public SimilarityService(StoredMatrix matrix, StoredMatrix? projection, SimilarityMetric metric, int kMax, int slots = 1024, int cacheEntries = 0)
     {
         if (projection is not null && projection.Columns != matrix.Columns)
             throw new ConfigurationException("projection", $"'{projection.Path}' has {projection.Columns} columns; the matrix has D = {matrix.Columns} (P must be M × D)");
@@ -104,6 +105,7 @@ public sealed class SimilarityService : IDisposable
         _todo = new IndexQueue(slots);
         for (int i = 0; i < slots; i++) _free.TryEnqueue(i);
         _scorer = new TopKScorer(matrix, metric, MaxBatch, kMax);
+        _cache = CreateCache(cacheEntries);
         _compute = new Thread(ComputeLoop) { Name = "similarity-compute", IsBackground = true };
         _compute.Start();
     }
@@ -118,6 +120,7 @@ public sealed class SimilarityService : IDisposable
         if (w >= MaxWorkers) throw new ConfigurationException("workers", $"the similarity service serves at most {MaxWorkers} workers");
         _done[w] = new IndexQueue(_slotCount);
         _workerCounters[w] = new long[(int)WorkerCounter.Count];
+        RegisterCacheWorker(w);
         return w;
     }
 
@@ -158,6 +161,7 @@ public sealed class SimilarityService : IDisposable
                 c[(int)WorkerCounter.AmplificationRefused]++;
                 return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.K));
             }
+            if (_cache is not null && TryAnswerFromCache(buffer, h, m.Payload, worker, out int cached)) return DatagramVerdict.Reply(cached);
             kind = Kind.Query;
         }
         else if (h.Operation == Operation.Project && Projection is { } p)
@@ -229,7 +233,7 @@ public sealed class SimilarityService : IDisposable
             {
                 int n = 0;
                 while (n < MaxBatch && _todo.TryDequeue(out int slot)) batch[n++] = slot;
-                if (n == 0) { Sleep(); continue; }
+                if (n == 0) { _cache?.Maintain(); Sleep(); continue; }
                 long started = Stopwatch.GetTimestamp();
                 int nq = 0, np = 0;
                 for (int i = 0; i < n; i++)
@@ -278,6 +282,7 @@ public sealed class SimilarityService : IDisposable
             _answerLength[s] = Matches.WriteOk(_answers.AsSpan(s * _answerBytes, _answerBytes), _headers[s], Epoch, MatrixVersion,
                                                matches.AsSpan(i * KMax, counts[i]));
         }
+        CacheAnswers(slots, matches, counts, MatrixVersion); // the version these answers carry in their tag
     }
 
     /// <summary>Y (n × M) = X (n × D) · Pᵀ: the whole batch in one GEMM call.</summary>
@@ -313,6 +318,7 @@ public sealed class SimilarityService : IDisposable
             list.Add(new("compute_us", Volatile.Read(ref _computeTicks) * 1_000_000 / Stopwatch.Frequency));
             list.Add(new("queued", _todo.Count));
             list.Add(new("unsent_answers", UnsentAnswers()));
+            AddCacheCounters(list);
             return list;
         }
     }

@@ -10,7 +10,7 @@ namespace Synthex.Dpdk.Tests.Apps.Similarity;
 /// counted; good queries absorbed, scored on the compute thread, and originated exactly as the
 /// scorer computes them.
 /// </summary>
-public sealed class SimilarityServiceTests : IDisposable
+public sealed partial class SimilarityServiceTests : IDisposable
 {
     private const int N = 50, D = 8;
     private readonly MatrixFiles _files = new();
