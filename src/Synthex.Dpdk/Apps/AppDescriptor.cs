@@ -66,6 +66,15 @@ public abstract class AppDescriptor
     /// <exception cref="EnvironmentException">The host cannot hold it (exit 3).</exception>
     public virtual AppDescriptor Open(AppOptions options, TextWriter log) => this;
 
+    /// <summary>Whether the app reloads its state on request (SIGHUP): similarity's matrix. RunHost routes SIGHUP only to such apps.</summary>
+    public virtual bool Reloads => false;
+
+    /// <summary>
+    /// Asks an opened app to reload (SIGHUP): returns at once, the reload runs on the app's own
+    /// thread and is logged. False when the app has nothing to reload.
+    /// </summary>
+    public virtual bool RequestReload(string cause) => false;
+
     /// <summary>The app's own counters by name, for the report (empty for apps without).</summary>
     public virtual IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => [];
 

@@ -41,6 +41,20 @@ public interface IDatagramApp
     static virtual bool Polls => false;
 
     /// <summary>
+    /// Whether the app wants <see cref="AttachWorker"/>. Static, so the call folds away for apps
+    /// that keep no per-worker state in a shared service (the default).
+    /// </summary>
+    static virtual bool AttachesWorker => false;
+
+    /// <summary>
+    /// Called once by the backend on the copy of the app that a real worker runs, when that worker
+    /// is built and before its first datagram (never on the copies a backend makes to probe the
+    /// app at start-up): the place to register the worker with a shared service (its answer queue).
+    /// The app is a mutable struct held in the worker's field, so what this sets stays with it.
+    /// </summary>
+    void AttachWorker() { }
+
+    /// <summary>
     /// Called once per poll of the worker, before the originations are read, when
     /// <see cref="Polls"/> (also when nothing arrived: the OS workers wake at least every ~100 ms):
     /// time-driven work such as closing rounds past their timeout. <paramref name="timestamp"/> is

@@ -60,6 +60,15 @@ public interface IFrameApp
     /// <summary>Whether the app originates packets (<see cref="Originate{TIo}"/>); folded per app.</summary>
     static virtual bool Originates => false;
 
+    /// <summary>Whether the app wants <see cref="AttachWorker"/> (<see cref="IDatagramApp.AttachesWorker"/>); folded per app.</summary>
+    static virtual bool AttachesWorker => false;
+
+    /// <summary>
+    /// Called once by the worker that will run this copy of the app, when it is built (never on a
+    /// start-up probe's copy): see <see cref="IDatagramApp.AttachWorker"/>.
+    /// </summary>
+    void AttachWorker() { }
+
     /// <summary>
     /// Builds up to <paramref name="max"/> packets the app originates, from the service pool
     /// of <paramref name="pool"/> (<see cref="IFramePool.Alloc"/>), each with its output port in

@@ -59,6 +59,13 @@ public struct EndpointStage<TApp> : IFrameApp where TApp : struct, IDatagramApp
 
     public static bool Originates => TApp.Originates;
 
+    public static bool AttachesWorker => TApp.AttachesWorker;
+
+    public void AttachWorker()
+    {
+        if (TApp.AttachesWorker) _app.AttachWorker();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Fate Process(Span<byte> frame, in FrameMeta meta)
     {

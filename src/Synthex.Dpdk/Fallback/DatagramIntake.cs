@@ -23,6 +23,12 @@ internal unsafe struct DatagramIntake<TApp>(TApp app, WorkerCounters counters, i
     private uint _kernelDrops; // the last SO_RXQ_OVFL value seen (the kernel's wrapping u32)
     private UdpEndpoint _local;
 
+    /// <summary>Registers the worker that holds this intake with the app (<see cref="IDatagramApp.AttachWorker"/>); once, when the worker is built.</summary>
+    public void AttachWorker()
+    {
+        if (TApp.AttachesWorker) _app.AttachWorker();
+    }
+
     /// <summary>The address the socket is bound to: every datagram's <see cref="DatagramPeer.Local"/>. Set before the loop.</summary>
     public void BindLocal(UdpEndpoint local) => _local = local;
 

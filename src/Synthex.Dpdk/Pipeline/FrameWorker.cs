@@ -62,6 +62,8 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     {
         if (burst is < 1 or > IPacketIo.MaxBurst) throw new ArgumentOutOfRangeException(nameof(burst));
         _app = app;
+        // The real worker, not a start-up probe: the app registers it with its shared service here.
+        if (TApp.AttachesWorker) _app.AttachWorker();
         _io = io;
         _rx = rx;
         _burst = burst;

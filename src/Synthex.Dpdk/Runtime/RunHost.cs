@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Synthex.Dpdk.Apps;
 using Synthex.Dpdk.Pipeline;
 using Synthex.Dpdk.Telemetry;
@@ -20,6 +21,11 @@ public static class RunHost
         var app = AppCatalog.Find(settings.App).Open(settings.AppOptions, log);
         try
         {
+            // SIGHUP reloads an app that can (similarity's matrix); the handler only asks, the app's
+            // own thread loads. Other apps keep SIGHUP's default (the process ends).
+            using var reload = app.Reloads
+                ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx => { ctx.Cancel = true; app.RequestReload("SIGHUP"); })
+                : null;
             return Run(selection, settings, stop, log, app);
         }
         finally

@@ -24,7 +24,7 @@ public sealed record RunSettings
     /// </summary>
     public static readonly IReadOnlyList<RunOption> Options =
     [
-        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), consensus (experts' vectors aggregated per chunk, docs/PROTOCOL.md), similarity (top-k over --matrix)", (s, v) => s with { App = v }),
+        new TextOption("app", "NAME", "application: forward (port to port), reflect (answer the sender; a datagram app), frame-reflect (mirror every UDP/TCP frame), rendezvous (test service), consensus (experts' vectors aggregated per chunk, docs/PROTOCOL.md), similarity (top-k over --matrix); consensus,similarity (both in one instance, chosen by operation)", (s, v) => s with { App = v }),
         new TextOption("mode", "NAME", "forward mode: io (untouched), macswap (swap MACs), l2fwd (peer/own MACs)", (s, v) => s with { Mode = v }),
         new TextOption("backend", "NAME", "auto | dpdk | io-uring | socket (auto: DPDK if EAL finds a port, else io_uring, else sockets)", (s, v) => s with { Backend = v }),
         new TextOption("listen", "ADDR:PORT", "UDP service address: bound by the OS backends; on DPDK its port is the service port (default 0.0.0.0:9000)", (s, v) => s with { Listen = v }),
@@ -43,6 +43,7 @@ public sealed record RunSettings
         new TextOption("matrix", "FILE", "similarity: the stored matrix, .npy (float32 '<f4', C order, N x D; mapped read-only) or FAISS .fvecs", (s, v) => s with { Matrix = v }),
         new EnumOption<SimilarityMetric>("metric", "NAME", "similarity: cosine | dot (default cosine)", (s, v) => s with { Metric = v }),
         new IntOption("k-max", "N", "similarity: the largest k a QUERY may ask for", 1, ushort.MaxValue, s => s.KMax, (s, v) => s with { KMax = v }),
+        new BoolOption("watch", "similarity: reload --matrix when the file changes (as SIGHUP does), without a pause", s => s.Watch, (s, v) => s with { Watch = v }),
         new TextOption("projection", "FILE", "similarity: the projection P (M x D .npy) PROJECT multiplies by (y = P.x); none: PROJECT is not served", (s, v) => s with { Projection = v }),
         new IntOption("cache-entries", "N", "similarity: answers the result cache holds (W-TinyLFU; memory ~ N x (4 D + 8 min(k-max, N rows)) bytes, allocated at start); 0: no cache",
             0, 1 << 22, s => s.CacheEntries, (s, v) => s with { CacheEntries = v }),
@@ -186,8 +187,11 @@ public sealed record RunSettings
     /// <summary><c>similarity</c>: answers the result cache holds (default 4096); 0: no cache.</summary>
     public int CacheEntries { get; init; } = 4096;
 
+    /// <summary><c>similarity</c>: reload the matrix when its file changes (SIGHUP always reloads).</summary>
+    public bool Watch { get; init; }
+
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, CacheEntries);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, CacheEntries, Watch);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];

@@ -44,7 +44,7 @@ public sealed class RunSettingsValidator : IValidateOptions<RunSettings>
     public static IEnumerable<ConfigurationException> Problems(RunSettings s)
     {
         if (!AppCatalog.TryFind(s.App, out var app))
-            yield return new ConfigurationException("app", $"unknown app '{s.App}'; allowed: {AppCatalog.Names}");
+            yield return new ConfigurationException("app", $"unknown app '{s.App}'; allowed: {AppCatalog.NamesWithPairs}");
         else if (s.Mode is not null && !app.Modes.Contains(s.Mode, StringComparer.Ordinal))
             yield return new ConfigurationException("mode", app.Modes.Count == 0
                 ? $"app '{app.Name}' has no modes"

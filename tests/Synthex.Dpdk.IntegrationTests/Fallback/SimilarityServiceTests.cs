@@ -80,6 +80,50 @@ public class SimilarityServiceTests
         Assert.Equal(40, app.GetProperty("scored").GetInt64());
     }
 
+    [Theory, MemberData(nameof(Backends))]
+    public void Two_workers_each_register_their_own_answer_queue_and_every_query_is_answered(string backend)
+    {
+        // Each OS worker attaches its own copy of the app (its own answer queue): answers go out from
+        // the worker that took the query. 8 client sockets spread over the two SO_REUSEPORT sockets.
+        string dir = TempDir(), report = Path.Combine(dir, "report.json"), matrixPath = Path.Combine(dir, "m.npy");
+        var r = new Random(29);
+        float[] values = new float[N * D];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(r.NextDouble() * 2 - 1);
+        NpyWriter.Write(matrixPath, values, N, D);
+        int port = FreeUdpPort();
+        using var synthex = SynthexProcess.Start(
+        [
+            "run", "--app", "similarity", "--matrix", matrixPath, "--metric", "dot", "--k-max", "4", "--backend", backend,
+            "--listen", $"127.0.0.1:{port}", "--stats-interval", "0", "--stats-json", report, "--workers", "2",
+        ]);
+        Assert.True(synthex.WaitFor("synthex: running"), synthex.Output);
+        using var matrix = StoredMatrix.Load(matrixPath);
+        var reference = new TopKScorer(matrix, SimilarityMetric.Dot, 1, 4);
+        var buffer = new byte[65536];
+        for (int c = 0; c < 8; c++)
+        {
+            using var client = new UdpTestClient(new IPEndPoint(IPAddress.Loopback, port), timeoutMs: 10_000);
+            for (int i = 0; i < 5; i++)
+            {
+                float[] q = new float[D];
+                for (int j = 0; j < D; j++) q[j] = (float)(r.NextDouble() * 2 - 1);
+                int n = Query.Write(buffer, Query.Header(3, 77, (ulong)(c * 100 + i), D, 4), q);
+                client.Send(buffer.AsSpan(0, n));
+                Assert.True(Codec.ReadAnswer(client.Receive(), out Message a).IsValid);
+                Assert.Equal((Status.Ok, (ulong)(c * 100 + i)), (a.Header.Status, a.Header.Round));
+                var want = new Match[4]; var counts = new int[1];
+                reference.Score(q, [4], want, counts);
+                Assert.Equal(want, a.Matches.ToArray());
+            }
+        }
+        synthex.Signal(SynthexProcess.SIGINT);
+        Assert.Equal(0, synthex.WaitForExit());
+        var app = ReadReport(report).GetProperty("service");
+        Assert.Equal(40, app.GetProperty("answered").GetInt64());
+        Assert.Equal(0, app.GetProperty("unattached").GetInt64());
+        Assert.Equal(0, app.GetProperty("unsent_answers").GetInt64());
+    }
+
     [Fact]
     public void A_bad_matrix_file_exits_2_naming_the_file_and_the_problem()
     {

@@ -5,17 +5,38 @@ namespace Synthex.Dpdk.Apps;
 /// it to the shared <see cref="SimilarityService"/> (absorbed), and originates the answers the
 /// compute thread finished for this worker. Status answers (bad input, BUSY) are written in place.
 /// </summary>
-public readonly struct SimilarityDatagrams(SimilarityService service) : IDatagramApp
+/// <remarks>
+/// The worker's answer queue is registered in <see cref="AttachWorker"/>, which the backend calls
+/// on the copy a real worker runs — not in the constructor: the DPDK backend makes throwaway
+/// copies of the app at start-up to probe it, and those must not leave phantom workers (queues
+/// nobody polls). A copy that was never attached has no queue: it originates nothing, and a
+/// request it sees is answered BUSY (counted <c>unattached</c>) rather than queued where no
+/// worker would send the answer.
+/// </remarks>
+public struct SimilarityDatagrams(SimilarityService service) : IDatagramApp
 {
-    private readonly int _worker = service.RegisterWorker();
+    private int _worker = SimilarityService.Unattached;
 
     public static bool Originates => true;
+    public static bool AttachesWorker => true;
 
-    public int PendingOriginations => service.DoneOf(_worker).Count;
+    /// <summary>The service's index of this worker; <see cref="SimilarityService.Unattached"/> before <see cref="AttachWorker"/>.</summary>
+    public readonly int Worker => _worker;
 
-    public DatagramVerdict Process(Span<byte> buffer, int length, in DatagramMeta meta) => service.Accept(buffer, length, meta, _worker);
+    public void AttachWorker()
+    {
+        if (_worker == SimilarityService.Unattached) _worker = service.RegisterWorker();
+    }
 
-    public int Originate(Span<byte> payload, out DatagramPeer to) => service.Originate(_worker, payload, out to);
+    public readonly int PendingOriginations => _worker < 0 ? 0 : service.DoneOf(_worker).Count;
+
+    public readonly DatagramVerdict Process(Span<byte> buffer, int length, in DatagramMeta meta) => service.Accept(buffer, length, meta, _worker);
+
+    public readonly int Originate(Span<byte> payload, out DatagramPeer to)
+    {
+        if (_worker < 0) { to = default; return -1; }
+        return service.Originate(_worker, payload, out to);
+    }
 }
 
 /// <summary>
@@ -46,7 +67,7 @@ public sealed class SimilarityApp : AppDescriptor
             log.WriteLine(service.Cache is { } cache
                 ? FormattableString.Invariant($"synthex: similarity: result cache: {cache.Capacity} entries, {cache.MemoryBytes} bytes (W-TinyLFU)")
                 : "synthex: similarity: result cache: off");
-            return new Bound(service);
+            return new Bound(service, new MatrixReloader(service, options.Matrix, options.Watch, log));
         }
         catch
         {
@@ -64,9 +85,18 @@ public sealed class SimilarityApp : AppDescriptor
         => throw new ConfigurationException("matrix", "the similarity app is created from a loaded matrix (AppDescriptor.Open)");
 
     /// <summary>The descriptor a run uses: the same app, bound to its loaded service.</summary>
-    internal sealed class Bound(SimilarityService service) : AppDescriptor, IDisposable
+    internal sealed class Bound(SimilarityService service, MatrixReloader reloader) : AppDescriptor, IDisposable
     {
         public SimilarityService Service => service;
+        public MatrixReloader Reloader => reloader;
+        public override bool Reloads => true;
+
+        public override bool RequestReload(string cause)
+        {
+            reloader.Request(cause);
+            return true;
+        }
+
         public override string Name => "similarity";
         public override string Summary => "";
         public override BackendLayers Layers => BackendLayers.Datagrams;
@@ -76,6 +106,10 @@ public sealed class SimilarityApp : AppDescriptor
 
         public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => service.Counters;
 
-        public void Dispose() => service.Dispose();
+        public void Dispose()
+        {
+            reloader.Dispose(); // no reload runs while the service stops
+            service.Dispose();
+        }
     }
 }

@@ -27,12 +27,12 @@ public sealed partial class SimilarityService
     public ResultCache? Cache => _cache;
 
     private ResultCache? CreateCache(int entries)
-        => entries > 0 ? new ResultCache(entries, 4 * _requestFloats, Math.Min(KMax, Matrix.Rows)) : null;
+        => entries > 0 ? new ResultCache(entries, 4 * _requestFloats, KMax) : null;
 
     private void RegisterCacheWorker(int worker)
     {
         if (_cache is null) return;
-        _hitScratch[worker] = new Match[Math.Min(KMax, Matrix.Rows)];
+        _hitScratch[worker] = new Match[KMax];
         _cacheCounters[worker] = new long[2];
     }
 

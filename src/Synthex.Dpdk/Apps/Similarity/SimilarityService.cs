@@ -38,14 +38,17 @@ public sealed partial class SimilarityService : IDisposable
     internal enum WorkerCounter
     {
         Queries, Projects, Busy, BadDimension, KZero, KTooLarge, AmplificationRefused, UnknownOperation,
-        Unauthenticated, CodecRefused, CodecDropped, Answered, AnswerTooLarge, Count,
+        Unauthenticated, CodecRefused, CodecDropped, Answered, AnswerTooLarge, Unattached, Count,
     }
 
     private static readonly string[] WorkerCounterNames =
     [
         "queries", "projects", "busy", "bad_dimension", "k_zero", "k_too_large", "amplification_refused", "unknown_operation",
-        "unauthenticated", "codec_refused", "codec_dropped", "answered", "answer_too_large",
+        "unauthenticated", "codec_refused", "codec_dropped", "answered", "answer_too_large", "unattached",
     ];
+
+    /// <summary>The worker index of an app copy no backend worker attached (a start-up probe's).</summary>
+    public const int Unattached = -1;
 
     private readonly int _slotCount;
     private readonly int _requestFloats;
@@ -62,8 +65,16 @@ public sealed partial class SimilarityService : IDisposable
     private readonly IndexQueue?[] _done = new IndexQueue?[MaxWorkers];
     private readonly long[]?[] _workerCounters = new long[]?[MaxWorkers];
     private int _workers;
+    // Counters of app copies never attached to a worker (should stay 0; shared, so only ever a test's).
+    private readonly long[] _unattachedCounters = new long[(int)WorkerCounter.Count];
 
-    private readonly TopKScorer _scorer;
+    // The matrix in use: swapped whole by a reload (one atomic store); read by the compute thread
+    // once per batch, between its QSBR online and offline marks.
+    private MatrixGeneration _current;
+    private readonly QuiescentReaders _readers = new(1);
+    private readonly int _computeReader;
+    private readonly object _reloadGate = new(); // reloads one at a time (control path only; readers never take it)
+    private long _reloads, _reloadFailed, _lastReloadWaitTicks;
     private readonly Thread _compute;
     private readonly ManualResetEventSlim _wake = new(false);
     private int _sleeping;
@@ -74,12 +85,20 @@ public sealed partial class SimilarityService : IDisposable
     private long _batches, _scored, _projected, _maxBatchSeen, _computeTicks;
     private volatile int _lastBatchMs = 1;
 
-    public StoredMatrix Matrix { get; }
+    /// <summary>The matrix now serving (a reload may replace it at any moment; its shape's D never changes).</summary>
+    public StoredMatrix Matrix => Volatile.Read(ref _current).Matrix;
+
+    /// <summary>The generation now serving: matrix, scorer and version.</summary>
+    public MatrixGeneration Current => Volatile.Read(ref _current);
     public StoredMatrix? Projection { get; }
     public SimilarityMetric Metric { get; }
     public int KMax { get; }
-    /// <summary>The version every answer names in its <c>tag</c>: 1 for the matrix loaded at start.</summary>
-    public ulong MatrixVersion { get; } = 1;
+    /// <summary>
+    /// The version of the matrix now serving, the one a new query will be scored on (unless a reload
+    /// swaps first) and every answer names in its <c>tag</c>: 1 for the matrix loaded at start, one
+    /// more per successful reload. What a result cache keys on.
+    /// </summary>
+    public uint MatrixVersion => Volatile.Read(ref _current).Version;
     /// <summary>This instance's epoch: random and non-zero, new at every start.</summary>
     public uint Epoch { get; }
 
@@ -89,11 +108,13 @@ public sealed partial class SimilarityService : IDisposable
     {
         if (projection is not null && projection.Columns != matrix.Columns)
             throw new ConfigurationException("projection", $"'{projection.Path}' has {projection.Columns} columns; the matrix has D = {matrix.Columns} (P must be M × D)");
-        (Matrix, Projection, Metric, KMax, _slotCount) = (matrix, projection, metric, kMax, slots);
+        (Projection, Metric, KMax, _slotCount) = (projection, metric, kMax, slots);
+        _current = new MatrixGeneration(matrix, metric, MaxBatch, kMax, 1);
+        _computeReader = _readers.Register();
         Epoch = (uint)Random.Shared.Next(1, int.MaxValue);
         _requestFloats = matrix.Columns;
-        int k = Math.Min(kMax, matrix.Rows);
-        _answerBytes = Math.Max(Matches.Size(k), Wire.HeaderSize + 4 * (projection?.Rows ?? 0));
+        // Room for k-max matches whatever N a reloaded matrix has.
+        _answerBytes = Math.Max(Matches.Size(kMax), Wire.HeaderSize + 4 * (projection?.Rows ?? 0));
         _requests = new float[slots * _requestFloats];
         _answers = new byte[slots * _answerBytes];
         _answerLength = new int[slots];
@@ -104,7 +125,6 @@ public sealed partial class SimilarityService : IDisposable
         _free = new IndexQueue(slots);
         _todo = new IndexQueue(slots);
         for (int i = 0; i < slots; i++) _free.TryEnqueue(i);
-        _scorer = new TopKScorer(matrix, metric, MaxBatch, kMax);
         _cache = CreateCache(cacheEntries);
         _compute = new Thread(ComputeLoop) { Name = "similarity-compute", IsBackground = true };
         _compute.Start();
@@ -113,7 +133,10 @@ public sealed partial class SimilarityService : IDisposable
     /// <summary>Why the compute thread stopped on its own, or null.</summary>
     public string? ComputeFailure => _computeFailure;
 
-    /// <summary>Makes a worker's done queue and counters; called once per worker as the backend creates its app.</summary>
+    /// <summary>Workers registered so far (<see cref="SimilarityDatagrams.AttachWorker"/>): the backend's real workers only.</summary>
+    public int RegisteredWorkers => Volatile.Read(ref _workers);
+
+    /// <summary>Makes a worker's done queue and counters; called once per real worker, when the backend builds it.</summary>
     public int RegisterWorker()
     {
         int w = Interlocked.Increment(ref _workers) - 1;
@@ -130,7 +153,7 @@ public sealed partial class SimilarityService : IDisposable
     /// <summary>Validates a request against the stored shapes and queues it; returns the verdict for the I/O worker.</summary>
     internal DatagramVerdict Accept(Span<byte> buffer, int length, in DatagramMeta meta, int worker)
     {
-        long[] c = _workerCounters[worker]!;
+        long[] c = worker < 0 ? _unattachedCounters : _workerCounters[worker]!;
         Verdict verdict = Codec.ReadRequest(buffer[..length], out Message m);
         if (verdict.Drop != Drop.None)
         {
@@ -153,10 +176,11 @@ public sealed partial class SimilarityService : IDisposable
         Kind kind;
         if (h.Operation == Operation.Query)
         {
-            if (h.Length != Matrix.Columns) { c[(int)WorkerCounter.BadDimension]++; return DatagramVerdict.Reply(StatusAnswer.BadRequest(buffer, h, Epoch, Field.Length)); }
+            if (h.Length != _requestFloats) { c[(int)WorkerCounter.BadDimension]++; return DatagramVerdict.Reply(StatusAnswer.BadRequest(buffer, h, Epoch, Field.Length)); }
             if (h.K > KMax) { c[(int)WorkerCounter.KTooLarge]++; return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.K)); }
             // Amplification: the answer may not be larger than an unauthenticated request.
-            if (!Amplification.Allows(length, Matches.Size(Math.Min(h.K, Matrix.Rows))))
+            // Rows of the generation now serving (a plain field, readable even after a reload released its mapping).
+            if (!Amplification.Allows(length, Matches.Size(Math.Min(h.K, Volatile.Read(ref _current).Rows))))
             {
                 c[(int)WorkerCounter.AmplificationRefused]++;
                 return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.K));
@@ -181,6 +205,12 @@ public sealed partial class SimilarityService : IDisposable
             return DatagramVerdict.Reply(StatusAnswer.UnknownOperation(buffer, h, Epoch));
         }
 
+        if (worker < 0)
+        {
+            // No worker would ever send the answer: refuse it now rather than lose it in a queue.
+            c[(int)WorkerCounter.Unattached]++;
+            return DatagramVerdict.Reply(StatusAnswer.Busy(buffer, h, Epoch, (ushort)Math.Clamp(_lastBatchMs, 1, ushort.MaxValue)));
+        }
         if (!_free.TryDequeue(out int slot))
         {
             c[(int)WorkerCounter.Busy]++;
@@ -235,11 +265,15 @@ public sealed partial class SimilarityService : IDisposable
                 while (n < MaxBatch && _todo.TryDequeue(out int slot)) batch[n++] = slot;
                 if (n == 0) { _cache?.Maintain(); Sleep(); continue; }
                 long started = Stopwatch.GetTimestamp();
+                // QSBR: online before reading the generation, offline after the batch (so also while sleeping).
+                _readers.Online(_computeReader, Volatile.Read(ref _current).Version);
+                MatrixGeneration g = Volatile.Read(ref _current);
                 int nq = 0, np = 0;
                 for (int i = 0; i < n; i++)
                     if (_kind[batch[i]] == Kind.Query) queries[nq++] = batch[i]; else projects[np++] = batch[i];
-                if (nq > 0) ScoreQueries(queries.AsSpan(0, nq), x, ks, counts, matches);
-                if (np > 0) Project(projects.AsSpan(0, np), x, y);
+                if (nq > 0) ScoreQueries(g, queries.AsSpan(0, nq), x, ks, counts, matches);
+                if (np > 0) Project(g.Version, projects.AsSpan(0, np), x, y);
+                _readers.Offline(_computeReader);
                 for (int i = 0; i < n; i++) _done[_worker[batch[i]]]!.TryEnqueue(batch[i]);
                 long ticks = Stopwatch.GetTimestamp() - started;
                 _computeTicks += ticks;
@@ -267,7 +301,7 @@ public sealed partial class SimilarityService : IDisposable
         Volatile.Write(ref _sleeping, 0);
     }
 
-    private void ScoreQueries(ReadOnlySpan<int> slots, float[] x, int[] ks, int[] counts, Match[] matches)
+    private void ScoreQueries(MatrixGeneration g, ReadOnlySpan<int> slots, float[] x, int[] ks, int[] counts, Match[] matches)
     {
         int d = _requestFloats, nq = slots.Length;
         for (int i = 0; i < nq; i++)
@@ -275,18 +309,19 @@ public sealed partial class SimilarityService : IDisposable
             _requests.AsSpan(slots[i] * d, d).CopyTo(x.AsSpan(i * d, d));
             ks[i] = _headers[slots[i]].K;
         }
-        _scorer.Score(x.AsSpan(0, nq * d), ks.AsSpan(0, nq), matches, counts);
+        g.Scorer.Score(x.AsSpan(0, nq * d), ks.AsSpan(0, nq), matches, counts);
         for (int i = 0; i < nq; i++)
         {
             int s = slots[i];
-            _answerLength[s] = Matches.WriteOk(_answers.AsSpan(s * _answerBytes, _answerBytes), _headers[s], Epoch, MatrixVersion,
+            _answerLength[s] = Matches.WriteOk(_answers.AsSpan(s * _answerBytes, _answerBytes), _headers[s], Epoch, g.Version,
                                                matches.AsSpan(i * KMax, counts[i]));
         }
-        CacheAnswers(slots, matches, counts, MatrixVersion); // the version these answers carry in their tag
+        CacheAnswers(slots, matches, counts, g.Version); // the version these answers carry in their tag
     }
 
     /// <summary>Y (n × M) = X (n × D) · Pᵀ: the whole batch in one GEMM call.</summary>
-    private void Project(ReadOnlySpan<int> slots, float[] x, float[] y)
+    /// <param name="version">The matrix version of the batch: the tag of every answer it gives (P itself is not reloaded).</param>
+    private void Project(uint version, ReadOnlySpan<int> slots, float[] x, float[] y)
     {
         StoredMatrix p = Projection!;
         int d = p.Columns, mRows = p.Rows, n = slots.Length;
@@ -295,8 +330,54 @@ public sealed partial class SimilarityService : IDisposable
         for (int i = 0; i < n; i++)
         {
             int s = slots[i];
-            _answerLength[s] = Projected.WriteOk(_answers.AsSpan(s * _answerBytes, _answerBytes), _headers[s], Epoch, MatrixVersion,
+            _answerLength[s] = Projected.WriteOk(_answers.AsSpan(s * _answerBytes, _answerBytes), _headers[s], Epoch, version,
                                                  y.AsSpan(i * mRows, mRows));
+        }
+    }
+
+    /// <summary>
+    /// Maps <paramref name="path"/> beside the matrix now serving and swaps it in: one atomic
+    /// store, so the next batch scores on the new version while a batch already running finishes
+    /// on the old; the old mapping is released once the compute thread has passed a quiescent
+    /// point (between batches, or asleep). No query waits for the load, and none is lost. A file
+    /// that does not load, or whose D differs (queued queries were checked against D), leaves the
+    /// old version serving; the reason is logged and counted (<c>reload_failed</c>).
+    /// </summary>
+    /// <returns>The version serving afterwards and whether it is new.</returns>
+    public (uint Version, bool Swapped) Reload(string path, TextWriter log, string cause = "reload")
+    {
+        lock (_reloadGate)
+        {
+            MatrixGeneration old = Volatile.Read(ref _current);
+            StoredMatrix? loaded = null;
+            try
+            {
+                loaded = StoredMatrix.Load(path, "matrix");
+                if (loaded.Columns != _requestFloats)
+                    throw new ConfigurationException("matrix", $"'{path}' has D = {loaded.Columns}; the running matrix has D = {_requestFloats} (D cannot change without a restart)");
+                var next = new MatrixGeneration(loaded, Metric, MaxBatch, KMax, old.Version + 1);
+                Interlocked.Exchange(ref _current, next); // a full fence: QuiescentReaders' writer side
+                long swapped = Stopwatch.GetTimestamp();
+                // The compute thread publishes its version per batch and never blocks inside one,
+                // so this wait is at most one batch; a minute means it is wedged: keep the old mapped.
+                if (!_readers.WaitFor(next.Version, TimeSpan.FromMinutes(1)))
+                    log.WriteLine($"synthex: similarity: {cause}: the compute thread did not pass a quiescent point in a minute; version {old.Version} stays mapped");
+                else
+                    old.Dispose();
+                long waited = Stopwatch.GetTimestamp() - swapped;
+                Volatile.Write(ref _lastReloadWaitTicks, waited);
+                Interlocked.Increment(ref _reloads);
+                log.WriteLine(FormattableString.Invariant(
+                    $"synthex: similarity: {cause}: version {next.Version} serving: '{path}' N = {loaded.Rows}, D = {loaded.Columns}, loaded in {loaded.LoadTime.TotalMilliseconds:F1} ms; version {old.Version} released after {waited * 1e6 / Stopwatch.Frequency:F0} µs"));
+                return (next.Version, true);
+            }
+            catch (Exception e) when (e is ConfigurationException or EnvironmentException or IOException or UnauthorizedAccessException)
+            {
+                loaded?.Dispose();
+                Interlocked.Increment(ref _reloadFailed);
+                log.WriteLine($"synthex: similarity: {cause} refused, version {old.Version} keeps serving: {e.Message}");
+                return (old.Version, false);
+            }
         }
     }
 
@@ -306,6 +387,7 @@ public sealed partial class SimilarityService : IDisposable
         get
         {
             var sums = new long[(int)WorkerCounter.Count];
+            for (int i = 0; i < sums.Length; i++) sums[i] = Volatile.Read(ref _unattachedCounters[i]);
             for (int w = 0; w < Volatile.Read(ref _workers) && w < MaxWorkers; w++)
                 if (_workerCounters[w] is { } c)
                     for (int i = 0; i < sums.Length; i++) sums[i] += Volatile.Read(ref c[i]);
@@ -317,6 +399,10 @@ public sealed partial class SimilarityService : IDisposable
             list.Add(new("max_batch", Volatile.Read(ref _maxBatchSeen)));
             list.Add(new("compute_us", Volatile.Read(ref _computeTicks) * 1_000_000 / Stopwatch.Frequency));
             list.Add(new("queued", _todo.Count));
+            list.Add(new("matrix_version", MatrixVersion));
+            list.Add(new("reloads", Volatile.Read(ref _reloads)));
+            list.Add(new("reload_failed", Volatile.Read(ref _reloadFailed)));
+            list.Add(new("last_reload_wait_us", Volatile.Read(ref _lastReloadWaitTicks) * 1_000_000 / Stopwatch.Frequency));
             list.Add(new("unsent_answers", UnsentAnswers()));
             AddCacheCounters(list);
             return list;
@@ -337,7 +423,7 @@ public sealed partial class SimilarityService : IDisposable
         _wake.Set();
         _compute.Join();
         _wake.Dispose();
-        Matrix.Dispose();
+        Volatile.Read(ref _current).Dispose();
         Projection?.Dispose();
     }
 }

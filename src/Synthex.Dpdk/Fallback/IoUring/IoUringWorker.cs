@@ -67,6 +67,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         : base(index, fd, options, stop)
     {
         _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
+        _intake.AttachWorker();
         _setupFlags = setupFlags;
     }
 

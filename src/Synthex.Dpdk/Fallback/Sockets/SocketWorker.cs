@@ -34,7 +34,10 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
 
     public SocketWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app)
         : base(index, fd, options, stop)
-        => _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
+    {
+        _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
+        _intake.AttachWorker();
+    }
 
     protected override void SetUp()
     {
