@@ -69,7 +69,7 @@ internal static unsafe class ConsensusBench
             foreach (int target in targets)
             {
                 using var reflect = new Side(frame, floats, null, target);
-                using var consensus = new Side(frame, floats, new ConsensusCollector(Limits(floats), 0x5EED), target);
+                using var consensus = new Side(frame, floats, new ConsensusRun(Limits(floats), 0x5EED), target);
                 var (r, c) = Harness.Pair(n => reflect.Drive(n), n => consensus.Drive(n));
                 double gbps = floats * 4.0 / c;   // payload bytes aggregated per ns = GB/s
                 Console.WriteLine($"{floats,6} {frame.Length - PayloadOffset,6} {target,6} {feedNs,8:F1} {1e3 / r,12:F3} {r,7:F1} {1e3 / c,14:F3} {c,7:F1} {r / c,6:F3} {(r - feedNs) / (c - feedNs),10:F3} {gbps,12:F2}");
@@ -241,16 +241,16 @@ internal static unsafe class ConsensusBench
         private readonly IWorker _worker;
         private readonly byte[] _frame;
         private readonly int _target;
-        private readonly ConsensusCollector? _collector;
+        private readonly ConsensusRun? _run;
         private readonly WorkerCounters _counters = new(1);
         private readonly QuitFlag _stop = new();
         private ulong _sequence;
 
-        public Side(byte[] frame, int floats, ConsensusCollector? collector, int target)
+        public Side(byte[] frame, int floats, ConsensusRun? run, int target)
         {
             _frame = (byte[])frame.Clone();
             _target = target;
-            _collector = collector;
+            _run = run;
             _frame[PayloadOffset + 33] = (byte)target;
             // Jumbo frames for 1,024 floats (4,160-byte datagrams): the endpoint sizes originated
             // answers for the MTU less an IPv6 header, so the MTU must leave that room.
@@ -260,9 +260,9 @@ internal static unsafe class ConsensusBench
                 [OwnedAddress.TryParse("10.0.0.2/24", out var owned, out var error) ? owned : throw new ArgumentException(error)],
                 [MacAddress.Read(FrameBuilder.MacB).Value]);
             var factory = new FrameWorkerFactory<MemoryIo>(new MemoryIo(_network), [new RxQueueRef(0, 0)], new Dictionary<int, ushort> { [0] = 0 }, Burst, _counters, _stop);
-            _worker = collector is null
+            _worker = run is null
                 ? factory.Accept(new EndpointStage<Reflect>(new Reflect(), addresses, ServicePort, mtu))
-                : factory.Accept(new EndpointStage<ConsensusService>(new ConsensusService(collector), addresses, ServicePort, mtu));
+                : factory.Accept(new EndpointStage<ConsensusService>(new ConsensusService(run), addresses, ServicePort, mtu));
             _ = floats;
         }
 
@@ -304,7 +304,8 @@ internal static unsafe class ConsensusBench
         /// <summary>The run's books: every contribution aggregated, every answer sent, nothing refused.</summary>
         public string Check(int target)
         {
-            var c = _collector!.Counters;
+            // One worker (this thread): its collector holds every counter.
+            var c = _run!.Worker(0).Collector.Counters;
             long rx = _counters.RxPackets, tx = _counters.TxPackets;
             bool clean = c.AggregatedContributions == rx && c.OriginationsLost == 0 && c.OriginationsOverflow == 0
                 && c.Busy == 0 && c.Stale == 0 && c.ChunksCompleted * target == rx && tx == rx;

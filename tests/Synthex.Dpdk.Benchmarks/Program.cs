@@ -7,11 +7,13 @@ using Synthex.Dpdk.Kernels;
 //   quick [--json FILE] [--only KERNEL]   the Stopwatch harness behind scripts/bench-simd.sh --quick
 //   similarity MATRIX QUERIES K BATCHES [cosine|dot]   scripts/bench-similarity.sh (vs FAISS)
 //   consensus [--floats 64,256,1024] [--targets 1,4]   scripts/bench-consensus.sh (vs reflect)
+//   consensus-handoff [FLOATS,...]         the consensus hand-off to the owning worker vs direct (ConsensusHandoffBench)
 //   cache-study [ACCESSES] [UNIVERSE]      scripts/bench-cache.sh (ResultCache vs LRU, static top-C, Belady)
 //   cache-trace FILE CAPACITY              the same policies over a trace recorded by scripts/similarity-load.py
 //   anything else                          BenchmarkDotNet over the suites (scripts/bench-simd.sh full)
 if (args.Length > 0 && args[0] == "similarity") return SimilarityBench.Run(args);
 if (args.Length > 0 && args[0] == "consensus") return ConsensusBench.Run(args);
+if (args.Length > 0 && args[0] == "consensus-handoff") return ConsensusHandoffBench.Run(args);
 if (args.Length > 0 && args[0] == "cache-study") return CacheStudy.Run(args);
 if (args.Length > 0 && args[0] == "cache-trace") return CacheStudy.Replay(args);
 if (args.Length > 0 && args[0] == "quick")

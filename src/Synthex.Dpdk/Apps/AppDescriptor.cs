@@ -51,7 +51,9 @@ public abstract class AppDescriptor
 
     /// <summary>
     /// Workers the app can run on (an OS backend's <c>--workers</c>, the DPDK worker lcores): an
-    /// app whose state must not be split (consensus) says 1, and more is refused at start (exit 2).
+    /// app whose state cannot be split over workers says how many it takes, and more is refused at
+    /// start (exit 2). Every built-in app takes any number (consensus hands a (job, session)'s
+    /// contributions to the worker that owns it).
     /// </summary>
     public virtual int MaxWorkers => int.MaxValue;
 

@@ -43,7 +43,7 @@ internal sealed class OsBackend : IBackend
         {
             Listen = new IPEndPoint(address, port),
             // 0: one worker per CPU, each with its own SO_REUSEPORT socket and ring.
-            // An app that cannot be split over workers (consensus) gets at most its MaxWorkers.
+            // An app that cannot be split over workers gets at most its MaxWorkers.
             Workers = settings.Workers > 0 ? settings.Workers : Math.Min(Math.Min(Environment.ProcessorCount, 64), app.MaxWorkers),
             PinCpus = settings.PinCpus,
             BufferCount = settings.Buffers,

@@ -54,7 +54,7 @@ public sealed class RunSettingsValidator : IValidateOptions<RunSettings>
         foreach (var option in RunSettings.Options)
             if (option.Problem(s) is { } problem) yield return problem;
         if (app is not null && s.Workers > app.MaxWorkers)
-            yield return new ConfigurationException("workers", $"app '{app.Name}' runs on at most {app.MaxWorkers} worker(s) (a chunk's contributions must meet in one collector); give --workers {app.MaxWorkers} or 0");
+            yield return new ConfigurationException("workers", $"app '{app.Name}' runs on at most {app.MaxWorkers} worker(s); give --workers {app.MaxWorkers} or 0");
         if (Thrown(() => s.ConsensusLimits.Validate()) is { } badLimits) yield return badLimits;
         if (!int.IsPow2(s.Buffers))
             yield return new ConfigurationException("buffers", $"{s.Buffers} is not a power of two (the io_uring buffer ring needs one), e.g. 1024, 2048, 4096");

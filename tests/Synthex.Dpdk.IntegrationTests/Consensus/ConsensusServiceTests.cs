@@ -117,12 +117,4 @@ public class ConsensusServiceTests
         Assert.Equal(0, synthex.WaitForExit(30_000));
         Assert.Equal(3, ReadReport(report).GetProperty("service").GetProperty("chunks_aborted").GetInt64());
     }
-
-    [Fact]
-    public void Several_workers_are_refused_with_exit_2_naming_workers()
-    {
-        using var synthex = SynthexProcess.Start(["run", "--app", "consensus", "--backend", "socket", "--listen", $"127.0.0.1:{FreeUdpPort()}", "--workers", "2"]);
-        Assert.Equal(2, synthex.WaitForExit(30_000));
-        Assert.Contains("workers", synthex.Stderr);
-    }
 }

@@ -16,7 +16,8 @@ internal sealed class TapEndpoint : IDisposable
     private readonly SynthexProcess _synthex;
     private bool _stopped;
 
-    public TapEndpoint(string app, IEnumerable<string>? extra = null)
+    /// <param name="eal">EAL arguments instead of <see cref="SynthexRun.NoHugeEal"/>'s (e.g. other lcores); the tap vdev is added.</param>
+    public TapEndpoint(string app, IEnumerable<string>? extra = null, IEnumerable<string>? eal = null)
     {
         string id = Guid.NewGuid().ToString("N")[..8];
         Interface = $"sx{id}";
@@ -34,7 +35,7 @@ internal sealed class TapEndpoint : IDisposable
         _synthex = SynthexRun.Start(
             ["run", "--app", app, "--address", $"{ServerV4}/24,{ServerV6}/64", "--listen", $"0.0.0.0:{Port}",
              "--stats-interval", "0", "--stats-json", Report, .. extra ?? [], "--",
-             .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", $"net_tap0,iface={Interface}"]);
+             .. (eal ?? SynthexRun.NoHugeEal(SynthexRun.UniquePrefix())), "--vdev", $"net_tap0,iface={Interface}"]);
         if (!_synthex.WaitFor("synthex: running", 60_000))
         {
             string output = _synthex.Output;

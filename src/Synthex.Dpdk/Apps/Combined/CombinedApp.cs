@@ -12,7 +12,7 @@ namespace Synthex.Dpdk.Apps;
 /// Each app keeps its own options, its own <see cref="AppDescriptor.Open"/>ed state and counters;
 /// the report carries both counter sets, each name prefixed with its app (<c>consensus.rounds</c>,
 /// <c>similarity.queries</c>). The pair runs on as many workers as the stricter app allows
-/// (consensus: 1).
+/// (both take any number).
 /// </remarks>
 public sealed class CombinedApp(AppDescriptor first, AppDescriptor second) : AppDescriptor, IDisposable
 {

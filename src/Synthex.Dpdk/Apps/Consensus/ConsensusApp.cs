@@ -3,43 +3,47 @@ using System.Security.Cryptography;
 namespace Synthex.Dpdk.Apps.Consensus;
 
 /// <summary>
-/// The <c>consensus</c> app's registration: a datagram app on every backend, one collector per
-/// run. The epoch is drawn once per process (random, non-zero), so a restart changes it.
+/// The <c>consensus</c> app's registration: a datagram app on every backend, one
+/// <see cref="ConsensusRun"/> per run. The epoch is drawn once per process (random, non-zero), so
+/// a restart changes it.
 /// </summary>
 /// <remarks>
-/// One worker only: a chunk's contributions must meet in one collector, and this version does
-/// not merge collectors across workers, so a second worker is refused at start (exit 2) rather
-/// than splitting chunks between two collectors and answering wrong partials.
+/// Any number of workers (OS backends' <c>--workers</c>, DPDK worker lcores): SO_REUSEPORT or RSS
+/// spreads one chunk's contributions over several, so each (job, session) is owned by one worker
+/// (claimed with a CAS by the first that sees it) and the others hand its contributions to the
+/// owner through a lock-free inbox (<see cref="ConsensusRun"/>). Each worker allocates its own
+/// collector (<see cref="ConsensusLimits.FootprintBytes"/>) and inbox when it first runs; the
+/// first worker's is allocated here, before the backend starts. Sums depend on arrival order at
+/// the owner, so on the lcore and queue layout too (docs/PROTOCOL.md).
 /// </remarks>
 public sealed class ConsensusApp : AppDescriptor
 {
-    private readonly ConsensusCollector? _collector;
+    private readonly ConsensusRun? _run;
 
-    /// <summary>The catalogue's entry; <see cref="Open"/> binds a run's collector.</summary>
+    /// <summary>The catalogue's entry; <see cref="Open"/> binds a run.</summary>
     public ConsensusApp() { }
 
-    private ConsensusApp(ConsensusCollector collector) => _collector = collector;
+    private ConsensusApp(ConsensusRun run) => _run = run;
 
     public override string Name => "consensus";
     public override string Summary => "the consensus service: experts' weighted vectors aggregated per chunk, each chunk answered when it completes (docs/PROTOCOL.md)";
     public override BackendLayers Layers => BackendLayers.Datagrams;
-    public override int MaxWorkers => 1;
 
     /// <summary>This process's epoch: in every answer; new at every start.</summary>
     public static uint Epoch { get; } = DrawEpoch();
 
     /// <summary>
-    /// Allocates the run's one collector (its whole bounded state) before the backend starts, so
-    /// the backend's start-up probes and the worker share it instead of each allocating its own.
+    /// Opens the run (the first worker's bounded state) before the backend starts, so the
+    /// backend's start-up probes and the workers share it instead of each allocating its own.
     /// </summary>
     public override AppDescriptor Open(AppOptions options, TextWriter log)
-        => new ConsensusApp(new ConsensusCollector(options.Consensus ?? new ConsensusLimits(), Epoch));
+        => new ConsensusApp(new ConsensusRun(options.Consensus ?? new ConsensusLimits(), Epoch));
 
     public override TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
-        => consumer.Accept(new ConsensusService(_collector ?? new ConsensusCollector(options.Consensus ?? new ConsensusLimits(), Epoch)));
+        => consumer.Accept(new ConsensusService(_run ?? new ConsensusRun(options.Consensus ?? new ConsensusLimits(), Epoch)));
 
     public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters()
-        => _collector?.Counters.Snapshot() ?? [];
+        => _run?.Snapshot() ?? [];
 
     private static uint DrawEpoch()
     {

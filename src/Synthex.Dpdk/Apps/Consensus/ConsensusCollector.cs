@@ -40,9 +40,25 @@ public sealed class ConsensusCollector
     private readonly Origination[] _queue = new Origination[OriginQueueCapacity];
     private int _queueHead, _queueCount;
     private readonly float[] _scratch = new float[Wire.MaxChunk];
+    // The low-water marks of the last reclaimed (job, session) entries, a ring overwritten oldest
+    // first: a straggler of a reclaimed session is then answered STALE (or from the cache) rather
+    // than opening a phantom round that could only end PARTIAL.
+    private readonly ReclaimedMark[] _reclaimed = new ReclaimedMark[ReclaimedMarks];
+    private int _reclaimedNext;
     private readonly int _window;
     private readonly long _ticksPerMs;
     private long _nextDeadline = long.MaxValue;
+
+    /// <summary>Low-water marks of reclaimed (job, session) entries remembered (the oldest forgotten first).</summary>
+    public const int ReclaimedMarks = 256;
+
+    private struct ReclaimedMark
+    {
+        public bool Used;
+        public uint Job;
+        public ulong Session;
+        public ulong Mark;
+    }
 
     private enum AnswerKind : byte { Result, ZeroWeight, Aborted }
 
@@ -204,10 +220,29 @@ public sealed class ConsensusCollector
         }
         int take = free >= 0 ? free : idle;
         if (take < 0) return -1;
-        if (free < 0) Counters.JobReclaimed();
-        _jobs[take].Start(h.Job, h.Session, h.Round, now);
+        if (free < 0)
+        {
+            Counters.JobReclaimed();
+            JobEntry old = _jobs[take];
+            _reclaimed[_reclaimedNext] = new ReclaimedMark { Used = true, Job = old.Job, Session = old.Session, Mark = old.Mark };
+            _reclaimedNext = (_reclaimedNext + 1) % _reclaimed.Length;
+        }
+        JobEntry entry = _jobs[take];
+        entry.Start(h.Job, h.Session, h.Round, now);
+        // A session seen before keeps its mark: rounds it finished or passed over stay below it.
+        ulong remembered = RememberedMark(h.Job, h.Session);
+        if (remembered > entry.Mark) entry.Mark = remembered;
         Counters.JobOpened();
         return take;
+    }
+
+    /// <summary>The highest mark remembered for a reclaimed (job, session), 0 when none.</summary>
+    private ulong RememberedMark(uint job, ulong session)
+    {
+        ulong mark = 0;
+        foreach (ref readonly ReclaimedMark r in _reclaimed.AsSpan())
+            if (r.Used && r.Job == job && r.Session == session && r.Mark > mark) mark = r.Mark;
+        return mark;
     }
 
     private RoundSlot? SlotOf(JobEntry job, int jobIndex, int position, ulong round)

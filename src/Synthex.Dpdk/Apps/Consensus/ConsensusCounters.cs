@@ -4,10 +4,11 @@ using Synthex.Protocol;
 namespace Synthex.Dpdk.Apps.Consensus;
 
 /// <summary>
-/// What the consensus collector did, counted by its one worker with plain stores and read by the
+/// What one worker's consensus collector (and its hand-offs) did, counted by that worker with plain stores and read by the
 /// stats thread with <see cref="Volatile.Read(ref readonly long)"/> (as <c>WorkerCounters</c>).
 /// Every datagram the service sees ends in exactly one of: aggregated, retransmission, cache
-/// re-send, refused (by status), dropped (by the codec's drop name).
+/// re-send, refused (by status), dropped (by the codec's drop name) — or, on the worker that
+/// received it, handed off to the owner, where it ends in one of those (<c>handoff_served</c>).
 /// </summary>
 public sealed class ConsensusCounters
 {
@@ -18,6 +19,7 @@ public sealed class ConsensusCounters
     private long _chunksOpened, _chunksCompleted, _chunksPartial, _chunksAborted, _chunksZeroWeight, _chunksExpiredEmpty;
     private long _aggregated, _retransmissions, _cacheResends, _jobsOpened, _jobsReclaimed;
     private long _originationsQueued, _originationsLost, _originationsOverflow;
+    private long _handedOff, _handoffBusy, _handoffServed;
     private readonly long[] _refused = new long[Statuses];
     private readonly long[] _dropped = new long[Drops];
 
@@ -40,6 +42,9 @@ public sealed class ConsensusCounters
     internal void OriginationQueued() => _originationsQueued++;
     internal void OriginationLost() => _originationsLost++;
     internal void OriginationOverflow() => _originationsOverflow++;
+    internal void CountHandedOff() => _handedOff++;
+    internal void CountHandoffBusy() => _handoffBusy++;
+    internal void CountHandoffServed() => _handoffServed++;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void CountRefused(Status s) => _refused[(int)s]++;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -82,6 +87,12 @@ public sealed class ConsensusCounters
     public long OriginationsLost => Volatile.Read(ref _originationsLost);
     /// <summary>Answers not queued because the origination queue was full.</summary>
     public long OriginationsOverflow => Volatile.Read(ref _originationsOverflow);
+    /// <summary>Contributions this worker received for a (job, session) another worker owns, copied into the owner's inbox and absorbed here.</summary>
+    public long HandedOffContributions => Volatile.Read(ref _handedOff);
+    /// <summary>Contributions for another worker's (job, session) answered BUSY because its inbox was full (also in <c>refused_busy</c>).</summary>
+    public long HandoffBusyAnswers => Volatile.Read(ref _handoffBusy);
+    /// <summary>Contributions taken from this worker's inbox and handled as if received here.</summary>
+    public long HandoffServed => Volatile.Read(ref _handoffServed);
     /// <summary>Requests refused with <paramref name="status"/> (BUSY and STALE included).</summary>
     public long Refused(Status status) => Volatile.Read(ref _refused[(int)status]);
     /// <summary>Datagrams dropped unanswered under the codec's <paramref name="drop"/> name.</summary>
@@ -101,6 +112,7 @@ public sealed class ConsensusCounters
             new("retransmissions", Retransmissions), new("cache_resends", CacheResends), new("jobs_opened", JobsOpened),
             new("jobs_reclaimed", JobsReclaimed), new("originations_queued", OriginationsQueued),
             new("originations_lost", OriginationsLost), new("originations_overflow", OriginationsOverflow),
+            new("handed_off", HandedOffContributions), new("handoff_busy", HandoffBusyAnswers), new("handoff_served", HandoffServed),
         };
         for (int s = 1; s < Statuses; s++)
             list.Add(new("refused_" + NameOf((Status)s), Refused((Status)s)));

@@ -35,8 +35,8 @@ public class ConsensusEndpointTests
     [Fact]
     public void The_completing_contribution_is_replied_in_place_and_the_other_is_originated()
     {
-        var collector = new ConsensusCollector(new ConsensusLimits(MaxLength: 1024), 0x1234);
-        using var w = EndpointTests.Harness(new ConsensusService(collector), EndpointTests.Addresses("10.0.0.2/24"));
+        var run = new ConsensusRun(new ConsensusLimits(MaxLength: 1024), 0x1234);
+        using var w = EndpointTests.Harness(new ConsensusService(run), EndpointTests.Addresses("10.0.0.2/24"));
         w.Network.Enqueue(0, Frame(0, 2, 1f, [1f, 2f, 3f]));
         w.Network.Enqueue(0, Frame(1, 2, 3f, [5f, 6f, 7f]));
         w.RunUntilIdle();
@@ -63,8 +63,8 @@ public class ConsensusEndpointTests
     [Fact]
     public void The_round_timeout_runs_in_the_workers_poll_and_answers_partial()
     {
-        var collector = new ConsensusCollector(new ConsensusLimits(MaxLength: 1024), 0x1234);
-        using var w = EndpointTests.Harness(new ConsensusService(collector), EndpointTests.Addresses("10.0.0.2/24"));
+        var run = new ConsensusRun(new ConsensusLimits(MaxLength: 1024), 0x1234);
+        using var w = EndpointTests.Harness(new ConsensusService(run), EndpointTests.Addresses("10.0.0.2/24"));
         w.Network.Enqueue(0, Frame(3, 2, 1f, [8f], timeout: 1));
         w.RunUntilIdle();
         Assert.Empty(w.Network.Sent);
@@ -76,19 +76,19 @@ public class ConsensusEndpointTests
         Assert.Equal(Status.Partial, h.Status);
         Assert.Equal(1, h.Count);
         Assert.Equal(new[] { 8f }, m.Values.ToArray());
-        Assert.Equal(1, collector.Counters.ChunksPartial);
+        Assert.Equal(1, run.Worker(0).Collector.Counters.ChunksPartial);
     }
 
     [Fact]
     public void A_datagram_the_codec_drops_is_a_bad_payload_drop()
     {
-        var collector = new ConsensusCollector(new ConsensusLimits(MaxLength: 1024), 0x1234);
-        using var w = EndpointTests.Harness(new ConsensusService(collector), EndpointTests.Addresses("10.0.0.2/24"));
+        var run = new ConsensusRun(new ConsensusLimits(MaxLength: 1024), 0x1234);
+        using var w = EndpointTests.Harness(new ConsensusService(run), EndpointTests.Addresses("10.0.0.2/24"));
         w.Network.Enqueue(0, new FrameBuilder { PayloadLength = 20 }.Build());   // shorter than the header
         w.RunUntilIdle();
         Assert.Empty(w.Network.Sent);
         Assert.Equal(1, w.Counters.Drops(Synthex.Dpdk.Packets.DropReason.BadPayload));
-        Assert.Equal(1, collector.Counters.Dropped(Drop.TooShort));
+        Assert.Equal(1, run.Worker(0).Collector.Counters.Dropped(Drop.TooShort));
         Accounting.AssertBalanced(w.Counters);
     }
 }

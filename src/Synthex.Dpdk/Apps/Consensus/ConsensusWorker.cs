@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using Synthex.Protocol;
+
+namespace Synthex.Dpdk.Apps.Consensus;
+
+/// <summary>
+/// One worker's share of a <see cref="ConsensusRun"/>: its own collector (the (job, session)s it
+/// owns) and its inbox (contributions other workers received for them). Driven by one thread;
+/// only <see cref="Inbox"/>'s producer side is touched by others.
+/// </summary>
+public sealed class ConsensusWorker
+{
+    private bool _stopping;
+    private long _now;
+
+    internal ConsensusWorker(ConsensusRun run, int index)
+    {
+        Run = run;
+        Index = index;
+        Collector = new ConsensusCollector(run.Limits, run.Epoch, run.TicksPerSecond);
+        Inbox = new HandoffInbox(run.InboxCapacity, run.SlotSize);
+    }
+
+    internal ConsensusWorker Bind(int index)
+    {
+        Index = index;
+        return this;
+    }
+
+    public ConsensusRun Run { get; }
+
+    /// <summary>The managed thread that drives this worker through <see cref="ConsensusRun.Current"/> (0: registered explicitly).</summary>
+    internal int ThreadId { get; set; }
+    public int Index { get; private set; }
+    public ConsensusCollector Collector { get; }
+    public HandoffInbox Inbox { get; }
+
+    /// <summary>Answers this worker owes: its collector's queue, and the inbox (each may produce one).</summary>
+    public int PendingOriginations => Collector.PendingOriginations + Inbox.Count;
+
+    /// <summary>
+    /// A datagram received by this worker (<see cref="ConsensusCollector.Handle"/>'s contract): a
+    /// contribution for a (job, session) another worker owns is copied into that worker's inbox
+    /// and absorbed here, or answered BUSY when the inbox is full; anything else is handled here.
+    /// </summary>
+    public int Handle(Span<byte> buffer, int length, in DatagramPeer peer, long now)
+    {
+        _now = now;
+        // Route on the raw header: only a contribution touches a (job, session)'s state; anything
+        // else (not this protocol, an answer, another operation, too long to be valid) is refused or
+        // dropped without state by whichever collector sees it.
+        if (length < Wire.HeaderSize || length > Run.SlotSize
+            || BinaryPrimitives.ReadUInt16LittleEndian(buffer) != Wire.Magic
+            || buffer[3] != (byte)Operation.Contribute)
+            return Collector.Handle(buffer, length, peer, now);
+        uint job = BinaryPrimitives.ReadUInt32LittleEndian(buffer[12..]);
+        ulong session = BinaryPrimitives.ReadUInt64LittleEndian(buffer[24..]);
+        int owner = Run.OwnerOf(job, session, Index);
+        if (owner == Index) return Collector.Handle(buffer, length, peer, now);
+
+        ConsensusWorker to = Run.Worker(owner);
+        if (to.Inbox.TryEnqueue(buffer[..length], peer))
+        {
+            Collector.Counters.CountHandedOff();
+            return ConsensusCollector.Absorbed;
+        }
+        // Full: BUSY with a short retry-after, if it is a request we may answer; a datagram the
+        // codec refuses or drops is handled here, statelessly, as the owner would.
+        Verdict verdict = Codec.ReadRequest(buffer[..length], out Message m);
+        if (!verdict.IsValid) return Collector.Handle(buffer, length, peer, now);
+        Collector.Counters.CountHandoffBusy();
+        Collector.Counters.CountRefused(Status.Busy);
+        return StatusAnswer.Busy(buffer, m.Header, Run.Epoch, ConsensusRun.InboxBusyRetryAfterMs);
+    }
+
+    /// <summary>The clock's work: rounds past their timeout close PARTIAL.</summary>
+    public void Poll(long now)
+    {
+        _now = now;
+        Collector.Sweep(now);
+    }
+
+    /// <summary>At stop: open chunks answered ABORTED; what is handed off from now on is answered ABORTED too.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        Collector.Abort();
+    }
+
+    /// <summary>
+    /// The next answer this worker sends (<see cref="ConsensusCollector.Originate"/>'s contract):
+    /// first the inbox — each handed-off contribution handled as if received, its in-place answer
+    /// sent to its recorded source — then the collector's queued answers.
+    /// </summary>
+    public int Originate(Span<byte> payload, out DatagramPeer to)
+    {
+        while (Inbox.TryPeek(out int slot))
+        {
+            Span<byte> room = Inbox.Room(slot);
+            int length = Inbox.Length(slot);
+            int n = _stopping ? AbortedAnswer(room, length) : Collector.Handle(room, length, Inbox.Peer(slot), _now);
+            Collector.Counters.CountHandoffServed();
+            if (n > 0 && n <= payload.Length)
+            {
+                room[..n].CopyTo(payload);
+                to = Inbox.Peer(slot);
+                Inbox.Release();
+                return n;
+            }
+            if (n >= 0) Collector.Counters.OriginationLost();   // an answer the pool's buffer cannot hold
+            Inbox.Release();
+        }
+        return Collector.Originate(payload, out to);
+    }
+
+    /// <summary>After stop, a handed-off contribution opens nothing: ABORTED (or the codec's own refusal or drop).</summary>
+    private int AbortedAnswer(Span<byte> room, int length)
+    {
+        Verdict verdict = Codec.ReadRequest(room[..length], out Message m);
+        if (!verdict.IsValid) return Collector.Handle(room, length, default, _now);
+        Collector.Counters.CountRefused(Status.Aborted);
+        return StatusAnswer.Aborted(room, m.Header, Run.Epoch);
+    }
+}
