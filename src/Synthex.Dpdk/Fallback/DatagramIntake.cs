@@ -52,6 +52,28 @@ internal unsafe struct DatagramIntake<TApp>(TApp app, WorkerCounters counters, i
         if (TApp.Polls) _app.Stop();
     }
 
+    /// <summary>
+    /// Counts, as received and dropped <c>no_buffer</c>, the datagrams the kernel dropped at the
+    /// socket since the last count: <paramref name="drops"/> is the socket's running (wrapping)
+    /// drop count, from a datagram's <c>SO_RXQ_OVFL</c> or, at stop, from <c>SO_MEMINFO</c> —
+    /// the drops after the last datagram read arrive with no datagram to carry them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CountKernelDrops(uint drops)
+    {
+        if (drops == _kernelDrops) return;
+        uint lost = drops - _kernelDrops;
+        _kernelDrops = drops;
+        counters.Rx(lost, 0);
+        counters.Drop(DropReason.NoBuffer, lost);
+    }
+
+    /// <summary>At stop: counts the drops no datagram reported (see <see cref="CountKernelDrops"/>).</summary>
+    public void CountFinalKernelDrops(int fd)
+    {
+        if (UdpSocket.TryReadKernelDrops(fd, out uint drops)) CountKernelDrops(drops);
+    }
+
     /// <summary>Bytes of payload a buffer holds: the most a reply may be.</summary>
     public readonly int PayloadRoom => payloadRoom;
 
@@ -64,13 +86,7 @@ internal unsafe struct DatagramIntake<TApp>(TApp app, WorkerCounters counters, i
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Receive(byte* control, nuint controlLen, byte* name, uint nameLen, bool truncated, byte* payload, int length)
     {
-        if (ReceiveLayout.TryReadKernelDrops(control, controlLen, out uint drops) && drops != _kernelDrops)
-        {
-            uint lost = drops - _kernelDrops;
-            _kernelDrops = drops;
-            counters.Rx(lost, 0);
-            counters.Drop(DropReason.NoBuffer, lost);
-        }
+        if (ReceiveLayout.TryReadKernelDrops(control, controlLen, out uint drops)) CountKernelDrops(drops);
         counters.Rx(1, length);
         if (truncated) { counters.Drop(DropReason.TruncatedDatagram); return -1; }
         if (length == 0) { counters.Drop(DropReason.EmptyDatagram); return -1; }

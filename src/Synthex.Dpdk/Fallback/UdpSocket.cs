@@ -76,6 +76,20 @@ internal static unsafe class UdpSocket
         }
     }
 
+    /// <summary>
+    /// The socket's running count of datagrams the kernel dropped (<c>sk_drops</c>, the value
+    /// <c>SO_RXQ_OVFL</c> reports), read with <c>SO_MEMINFO</c> (<c>SK_MEMINFO_DROPS</c>, index 8).
+    /// </summary>
+    public static unsafe bool TryReadKernelDrops(int fd, out uint drops)
+    {
+        const int SO_MEMINFO = 55, SK_MEMINFO_DROPS = 8, SK_MEMINFO_VARS = 9;
+        uint* info = stackalloc uint[SK_MEMINFO_VARS];
+        uint length = SK_MEMINFO_VARS * sizeof(uint);
+        bool ok = Libc.GetSockOpt(fd, SOL_SOCKET, SO_MEMINFO, info, &length) == 0 && length > SK_MEMINFO_DROPS * sizeof(uint);
+        drops = ok ? info[SK_MEMINFO_DROPS] : 0;
+        return ok;
+    }
+
     /// <summary>Opens one bound, blocking UDP socket with SO_REUSEPORT and SO_RXQ_OVFL.</summary>
     public static int Open(IPEndPoint endpoint, int bufferBytes)
     {

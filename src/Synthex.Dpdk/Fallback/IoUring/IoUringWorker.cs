@@ -77,6 +77,9 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
     protected override void SetUp()
     {
         _intake.BindLocal(Local);
+        // Bind getsockopt now (a LibraryImport resolves its target on first call, which
+        // allocates): the stop path reads the socket's final drop count with it.
+        UdpSocket.TryReadKernelDrops(Fd, out _);
         int count = Options.BufferCount;
         // Every outstanding completion owns a buffer: its receive, its send, and with zero-copy
         // the send's notification; four per buffer leaves room to spare.
@@ -152,6 +155,8 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             }
             ProcessCompletions(ring, draining);
         }
+        // Drops after the last datagram read came with no datagram to carry their count.
+        _intake.CountFinalKernelDrops(Fd);
     }
 
     private void ProcessCompletions(IoUringRing ring, bool draining)

@@ -22,6 +22,7 @@ namespace Synthex.Dpdk.Fallback.Sockets;
 /// </remarks>
 internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, IDatagramApp
 {
+    private const int DrainBatchesAtStop = 64;
     private DatagramIntake<TApp> _intake;
     private int _batch;
     private byte* _buffers;
@@ -42,6 +43,9 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     protected override void SetUp()
     {
         _intake.BindLocal(Local);
+        // Bind getsockopt now (a LibraryImport resolves its target on first call, which
+        // allocates): the stop path reads the socket's final drop count with it.
+        UdpSocket.TryReadKernelDrops(Fd, out _);
         _batch = Options.Batch;
         int size = Options.BufferSize;
         _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)(_batch * size), 64);
@@ -116,6 +120,26 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
             int count = TApp.Originates ? Originate(replies) : replies;
             if (count > 0) SendAll(count, replies);
         }
+        // What the socket already holds at stop is received and answered like the rest (bounded:
+        // a sender that keeps going cannot hold the worker), and the drops that no datagram
+        // carried a count for are counted, so rx = replied + absorbed + dropped covers everything
+        // the kernel took for this socket.
+        for (int round = 0; round < DrainBatchesAtStop; round++)
+        {
+            for (int i = 0; i < _batch; i++)
+            {
+                _recv[i].Hdr.NameLen = NameSpace;
+                _recv[i].Hdr.ControlLen = ControlSpace;
+                _recv[i].Hdr.Flags = 0;
+            }
+            int n = Libc.RecvMmsg(Fd, _recv, (uint)_batch, MSG_DONTWAIT, null);
+            if (n <= 0) break;
+            Counters.Poll(n);
+            int replies = Process(n);
+            int count = TApp.Originates ? Originate(replies) : replies;
+            if (count > 0) SendAll(count, replies);
+        }
+        _intake.CountFinalKernelDrops(Fd);
         if (TApp.Polls)
         {
             // Answers the app owes at stop (ABORTED to every open round's contributors).
