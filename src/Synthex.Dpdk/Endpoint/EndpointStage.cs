@@ -38,6 +38,9 @@ public struct EndpointStage<TApp> : IFrameApp where TApp : struct, IDatagramApp
     /// <summary>Room for the largest header of an originated datagram: Ethernet + IPv6 + UDP.</summary>
     public const int MaxHeaderLength = EthernetHeader.Length + Ipv6Header.Length + UdpHeader.Length;
 
+    /// <summary>The port of an originated packet that must not be sent (over the MTU): the worker frees it and counts it <c>origin_dropped</c>.</summary>
+    public const ushort NoPort = ushort.MaxValue;
+
     private TApp _app;
     private readonly EndpointAddresses _addresses;
     private readonly ushort _servicePort;
@@ -289,15 +292,19 @@ public struct EndpointStage<TApp> : IFrameApp where TApp : struct, IDatagramApp
         {
             Span<byte> buffer = pool.Room(packets[n]);
             // Payload at a fixed offset with room for the largest header; an IPv4 frame starts
-            // 20 bytes later. The payload may not make the IP packet exceed the MTU.
-            int room = Math.Min(buffer.Length - MaxHeaderLength, _mtu - Ipv6Header.Length - UdpHeader.Length);
+            // 20 bytes later. The payload may not make the IP packet exceed the MTU. The app
+            // chooses the peer while it writes, so it gets an IPv4 peer's room (the larger): an
+            // answer as large as its IPv4 request must fit. One for an IPv6 peer that does not
+            // fit under the MTU goes back with no port: the worker frees it as origin_dropped.
+            int room = Math.Min(buffer.Length - MaxHeaderLength, _mtu - Ipv4Header.MinLength - UdpHeader.Length);
             if (room < 0) break;
             int length = _app.Originate(buffer.Slice(MaxHeaderLength, room), out DatagramPeer to);
             if (length < 0) break;
             if (length > room) length = room; // the app's bug, bounded: never past the buffer
             int start = WriteHeaders(buffer, to, length);
             pool.SetFrame(packets[n], start, MaxHeaderLength - start + length);
-            ports[n] = to.Interface;
+            bool fits = !to.Remote.IsIpv6 || length <= _mtu - Ipv6Header.Length - UdpHeader.Length;
+            ports[n] = fits ? to.Interface : NoPort;
         }
         if (n < got) pool.Free(packets + n, got - n);
         return n;

@@ -61,6 +61,35 @@ public class ConsensusEndpointTests
     }
 
     [Fact]
+    public void A_full_size_ipv4_chunk_is_originated_not_lost_to_ipv6_header_room()
+    {
+        // 352 floats: 64 + 1,408 = 1,472 bytes of UDP payload, exactly an IPv4 packet of MTU 1500
+        // (an IPv6 packet would be 20 bytes over). The answer to the expert that did not complete
+        // the chunk is originated from the pool and must get the IPv4 room, not the IPv6 one.
+        var values = Enumerable.Range(0, 352).Select(i => (float)i).ToArray();
+        var run = new ConsensusRun(new ConsensusLimits(MaxLength: 1024), 0x1234);
+        using var w = EndpointTests.Harness(new ConsensusService(run), EndpointTests.Addresses("10.0.0.2/24"), mtu: 1500);
+        w.Network.Enqueue(0, Frame(0, 2, 1f, values));
+        w.Network.Enqueue(0, Frame(1, 2, 1f, values));
+        w.RunUntilIdle();
+
+        var sent = w.Network.Sent.Select(s => s.Frame).ToArray();
+        Assert.Equal(2, sent.Length);
+        foreach (var frame in sent)
+        {
+            Assert.Equal(14 + 1500, frame.Length);
+            Assert.True(EndpointTests.ChecksumsValid(frame, v6: false));
+            var m = Read(frame, out Header h);
+            Assert.Equal(Status.Ok, h.Status);
+            Assert.Equal(values, m.Values.ToArray());
+        }
+        Assert.Equal(1, w.Counters.OriginatedPackets);
+        Assert.Equal(0, w.Counters.OriginDropped);
+        Assert.Equal(0, run.Snapshot().Single(c => c.Key == "originations_lost").Value);
+        Accounting.AssertBalanced(w.Counters);
+    }
+
+    [Fact]
     public void The_round_timeout_runs_in_the_workers_poll_and_answers_partial()
     {
         var run = new ConsensusRun(new ConsensusLimits(MaxLength: 1024), 0x1234);
