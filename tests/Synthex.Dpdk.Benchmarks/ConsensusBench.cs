@@ -179,6 +179,21 @@ internal static unsafe class ConsensusBench
             for (long i = 0; i < n; i++) { acc.AsSpan().Clear(); Kernel.Accumulate(acc, 1.5f, vec); Kernel.Finalize(acc, 1.5f, result); result.CopyTo(acc); }
             return (long)acc[0];
         });
+        // Admission alone: the same expert's contribution again to a chunk still open (target 2),
+        // absorbed as a retransmission: codec, checks, job lookup, slot lookup, no arithmetic.
+        var open = new ConsensusCollector(Limits(floats), 0x5EED);
+        byte[] again = (byte[])message.Clone();
+        again[33] = 2;   // target 2: the chunk stays open
+        again.CopyTo(buffer, 0);
+        open.Handle(buffer, again.Length, peer, Stopwatch.GetTimestamp());
+        long fixedNow = Stopwatch.GetTimestamp();
+        double admission = Harness.Single(n =>
+        {
+            long sum = 0;
+            for (long i = 0; i < n; i++) { again.CopyTo(buffer, 0); sum += open.Handle(buffer, again.Length, peer, fixedNow); }
+            return sum;
+        });
+        Console.WriteLine($"  {floats,5} floats: a retransmission absorbed (codec + checks + job and slot lookup, no clock) {admission - copy,7:F1}; without the codec read {admission - copy - read,7:F1}");
         Console.WriteLine($"  {floats,5} floats: collector.Handle {handle - copy,7:F1} (copy into the buffer {copy:F1} not counted) = codec read {read,6:F1}"
             + $" + clock {clock,5:F1} + clear/accumulate/finalize/copy back {kernel,6:F1} + RESULT write {write,6:F1} + the rest (admission, slot, counters) {handle - copy - read - clock - kernel - write,7:F1};"
             + $" in 16-chunk rounds {perChunk - copy,7:F1} a chunk");

@@ -46,6 +46,9 @@ public sealed class ConsensusCollector
     private readonly ReclaimedMark[] _reclaimed = new ReclaimedMark[ReclaimedMarks];
     private int _reclaimedNext;
     private readonly int _window;
+    // _window − 1 when the window is a power of two (the default 8): a round's position is then a
+    // mask, not a 64-bit division per contribution; -1 otherwise.
+    private readonly int _windowMask;
     private readonly long _ticksPerMs;
     private long _nextDeadline = long.MaxValue;
 
@@ -80,6 +83,7 @@ public sealed class ConsensusCollector
         _limits = limits;
         Epoch = epoch;
         _window = limits.MaxRoundsPerJob;
+        _windowMask = BitOperations.IsPow2(_window) ? _window - 1 : -1;
         _ticksPerMs = Math.Max(1, (ticksPerSecond > 0 ? ticksPerSecond : Stopwatch.Frequency) / 1000);
         _slots = new RoundSlot[limits.Slots];
         _free = new int[limits.Slots];
@@ -127,7 +131,8 @@ public sealed class ConsensusCollector
         if (h.HasMac) return Refuse(Status.Unauthenticated, StatusAnswer.Unauthenticated(buffer, h, Epoch));
         if (h.Epoch != 0 && h.Epoch != Epoch) return Refuse(Status.Stale, StatusAnswer.Stale(buffer, h, Epoch));
         if (h.Length > (uint)_limits.MaxLength) return Refuse(Status.TooLarge, StatusAnswer.TooLarge(buffer, h, Epoch, Field.Length));
-        uint chunkCount = Chunks.Count(h.Length, h.Chunk);
+        // One-chunk rounds (the common shape) skip the division.
+        uint chunkCount = h.Length <= h.Chunk ? (h.Length == 0 ? 0u : 1u) : Chunks.Count(h.Length, h.Chunk);
         if (chunkCount > ConsensusLimits.MaxChunksPerRound) return Refuse(Status.BadRequest, StatusAnswer.BadRequest(buffer, h, Epoch, Field.Chunk));
 
         int jobIndex = FindJob(h, now);
@@ -145,7 +150,7 @@ public sealed class ConsensusCollector
             Slide(job, newMark);
         }
 
-        int position = (int)(r % (ulong)_window);
+        int position = Position(r);
         RoundSlot? slot = SlotOf(job, jobIndex, position, r);
         if (slot is null)
         {
@@ -168,7 +173,7 @@ public sealed class ConsensusCollector
             if (h.Chunk != slot.Shape.Chunk) return Refuse(Status.BadRequest, StatusAnswer.BadRequest(buffer, h, Epoch, Field.Chunk));
         }
 
-        int index = (int)Chunks.Index(h.Offset, h.Chunk);
+        int index = h.Offset < h.Chunk ? 0 : (int)Chunks.Index(h.Offset, h.Chunk);
         if (slot.States[index] != ChunkState.Open) return AnswerClosed(buffer, h, slot, index);
 
         ulong bit = 1UL << h.Expert;
@@ -261,7 +266,7 @@ public sealed class ConsensusCollector
         ulong end = Math.Min(bound, job.Mark + (ulong)_window);
         for (ulong r = job.Mark; r < end; r++)
         {
-            RoundSlot? s = SlotOf(job, jobIndex, (int)(r % (ulong)_window), r);
+            RoundSlot? s = SlotOf(job, jobIndex, Position(r), r);
             if (s is not null && s.State == SlotState.Open) return s.Index;
         }
         return -1;
@@ -287,7 +292,7 @@ public sealed class ConsensusCollector
         // plus the cache, so with no free slot at least one finished round is cached: evict the oldest.
         if (_finishedCount == 0) Environment.FailFast("consensus: no free slot and no finished round (the pool invariant is broken)");
         int s = _finished[_finishedHead];
-        _finishedHead = (_finishedHead + 1) % _finished.Length;
+        if (++_finishedHead == _finished.Length) _finishedHead = 0;   // a wrap, not a division per eviction
         _finishedCount--;
         _slots[s].State = SlotState.Free;
         Counters.RoundEvicted();
@@ -301,7 +306,9 @@ public sealed class ConsensusCollector
         job.Open--;
         job.FinishedBits |= 1UL << (int)(slot.Round - job.Mark);
         job.AdvanceOverFinished();
-        _finished[(_finishedHead + _finishedCount) % _finished.Length] = slot.Index;
+        int tail = _finishedHead + _finishedCount;
+        if (tail >= _finished.Length) tail -= _finished.Length;
+        _finished[tail] = slot.Index;
         _finishedCount++;
         Counters.RoundFinished();
     }
@@ -342,7 +349,7 @@ public sealed class ConsensusCollector
             int e = BitOperations.TrailingZeroCount(bitmap);
             bitmap &= bitmap - 1;
             if (_queueCount == _queue.Length) { Counters.OriginationOverflow(); continue; }
-            _queue[(_queueHead + _queueCount) % _queue.Length] = new Origination
+            _queue[(_queueHead + _queueCount) & (OriginQueueCapacity - 1)] = new Origination
             {
                 Slot = slot.Index, Generation = slot.Generation, Chunk = index, Expert = (byte)e, Kind = kind,
             };
@@ -448,7 +455,7 @@ public sealed class ConsensusCollector
         while (_queueCount > 0)
         {
             Origination o = _queue[_queueHead];
-            _queueHead = (_queueHead + 1) % _queue.Length;
+            _queueHead = (_queueHead + 1) & (OriginQueueCapacity - 1);
             _queueCount--;
             RoundSlot slot = _slots[o.Slot];
             if (slot.Generation != o.Generation || slot.State == SlotState.Free)
@@ -472,6 +479,9 @@ public sealed class ConsensusCollector
     }
 
     // ------------------------------------------------------------------------------ helpers
+
+    /// <summary>Round <paramref name="round"/>'s position in its job's window (round mod W).</summary>
+    private int Position(ulong round) => _windowMask >= 0 ? (int)round & _windowMask : (int)(round % (ulong)_window);
 
     private long EarliestDeadline(int jobIndex)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Synthex.Dpdk.Packets;
 
 namespace Synthex.Dpdk.Apps.Consensus;
@@ -23,7 +22,8 @@ public readonly struct ConsensusService(ConsensusRun run) : IDatagramApp
 
     public DatagramVerdict Process(Span<byte> buffer, int length, in DatagramMeta meta)
     {
-        int r = run.Current.Handle(buffer, length, meta.Peer, Stopwatch.GetTimestamp());
+        // The worker's receive clock: read once per burst, not per datagram (ConsensusWorker.Handle).
+        int r = run.Current.Handle(buffer, length, meta.Peer);
         if (r > 0) return DatagramVerdict.Reply(r);
         if (r == ConsensusCollector.Absorbed) return DatagramVerdict.Absorbed;
         // Dropped by the codec, or (r == 0) an answer the buffer could not hold.

@@ -77,9 +77,19 @@ internal sealed class RoundSlot
         ChunkCount = chunkCount;
         ChunksOpen = chunkCount;
         Deadline = deadline;
-        Array.Clear(WeightSums, 0, chunkCount);
-        Array.Clear(Bitmaps, 0, chunkCount);
-        Array.Clear(States, 0, chunkCount);
+        if (chunkCount == 1)
+        {
+            // A one-chunk round (the common shape): three stores instead of three clears.
+            WeightSums[0] = 0;
+            Bitmaps[0] = 0;
+            States[0] = ChunkState.Open;
+        }
+        else
+        {
+            Array.Clear(WeightSums, 0, chunkCount);
+            Array.Clear(Bitmaps, 0, chunkCount);
+            Array.Clear(States, 0, chunkCount);
+        }
         // Values are cleared per chunk when the chunk's first contribution arrives: a round that
         // ends PARTIAL with few chunks touched never pays for clearing the whole vector.
     }
