@@ -14,7 +14,7 @@ namespace Synthex.Dpdk.Kernels;
 /// the dimension with 8 loads per 16 FMAs, reduced horizontally once per pair. No packing: a GEMM
 /// would first transpose the stored block into panels, and at 32 queries that copy costs more than
 /// the arithmetic (measured: GEMM-based 1.55× a loop of dots, this tile ≥ 2×). Stored rows are
-/// walked in blocks of <see cref="Block"/> so that a block stays in L2 while every query group
+/// walked in blocks of <see cref="BlockRows"/> so that a block stays in L2 while every query group
 /// passes over it: the stored matrix comes from memory once per burst, not once per query.</para>
 /// <para>Each block's score rows then go through a vector-wide threshold test against the k-th
 /// best so far: most vectors of scores are rejected with one compare, the rest go into a k-entry
@@ -24,8 +24,15 @@ namespace Synthex.Dpdk.Kernels;
 /// </remarks>
 public static unsafe class Similarity
 {
-    /// <summary>Stored rows per block: 256 rows of 256 floats = 256 KiB, resident in L2 across the query groups.</summary>
-    internal const int Block = 256;
+    /// <summary>The most stored rows per block (a multiple of 3, the tile's width, and of 8, a vector of scores).</summary>
+    internal const int Block = 264;
+
+    /// <summary>
+    /// Stored rows per block for dimension <paramref name="d"/>: about 256 KiB of them (half this VM's L2), so a block
+    /// stays resident while every query group passes over it. A fixed 256 rows was 768 KiB at D = 768: out of L2,
+    /// each of a batch's query groups fetched the block again from L3.
+    /// </summary>
+    internal static int BlockRows(int d) => Math.Clamp(65536 / d / 24 * 24, 24, Block);
 
     private static readonly SimdPath s_path = SimdInfo.Selected;
 
@@ -87,12 +94,13 @@ public static unsafe class Similarity
 
         var select = SelectFor(path);
         var score = ScoresFor(path);
-        float[] block = System.Buffers.ArrayPool<float>.Shared.Rent(nq * Block);
+        int blockRows = BlockRows(dimension);
+        float[] block = System.Buffers.ArrayPool<float>.Shared.Rent(nq * blockRows);
         try
         {
-            for (int s0 = 0; s0 < ns; s0 += Block)
+            for (int s0 = 0; s0 < ns; s0 += blockRows)
             {
-                int rows = Math.Min(Block, ns - s0);
+                int rows = Math.Min(blockRows, ns - s0);
                 Span<float> sc = block.AsSpan(0, nq * rows);
                 score(ref MemoryMarshal.GetReference(queries), nq, ref Unsafe.AsRef(in stored[s0 * dimension]), rows, dimension, ref MemoryMarshal.GetReference(sc), rows);
                 if (!rowScale.IsEmpty) Scale(sc, rows, queryScale, rowScale.Slice(s0, rows));
@@ -145,9 +153,10 @@ public static unsafe class Similarity
     internal static void ScoreTiles<TV, T>(ref float q, int nq, ref float s, int ns, int d, ref float scores, int ld) where TV : struct where T : IF32<TV>
     {
         if (d < T.Count) { ScorePairs(ref q, nq, ref s, ns, d, ref scores, ld); return; }
-        for (int j0 = 0; j0 < ns; j0 += Block)
+        int blockRows = BlockRows(d);
+        for (int j0 = 0; j0 < ns; j0 += blockRows)
         {
-            int jEnd = Math.Min(ns, j0 + Block);
+            int jEnd = Math.Min(ns, j0 + blockRows);
             for (int i = 0; i < nq; i += 4)
             {
                 int j = j0;
@@ -204,13 +213,13 @@ public static unsafe class Similarity
             a = T.KeepLast(T.Load(ref q2, at), rem); c20 = T.Fma(a, b0, c20); c21 = T.Fma(a, b1, c21); c22 = T.Fma(a, b2, c22);
             a = T.KeepLast(T.Load(ref q3, at), rem); c30 = T.Fma(a, b0, c30); c31 = T.Fma(a, b1, c31); c32 = T.Fma(a, b2, c32);
         }
-        c = T.Sum(c00); Unsafe.Add(ref c, 1) = T.Sum(c01); Unsafe.Add(ref c, 2) = T.Sum(c02);
-        ref float r1 = ref Unsafe.Add(ref c, ld);
-        r1 = T.Sum(c10); Unsafe.Add(ref r1, 1) = T.Sum(c11); Unsafe.Add(ref r1, 2) = T.Sum(c12);
-        ref float r2 = ref Unsafe.Add(ref c, 2 * ld);
-        r2 = T.Sum(c20); Unsafe.Add(ref r2, 1) = T.Sum(c21); Unsafe.Add(ref r2, 2) = T.Sum(c22);
-        ref float r3 = ref Unsafe.Add(ref c, 3 * ld);
-        r3 = T.Sum(c30); Unsafe.Add(ref r3, 1) = T.Sum(c31); Unsafe.Add(ref r3, 2) = T.Sum(c32);
+        // Twelve horizontal sums, four at a time: each bit-identical to T.Sum, which PairDot uses on the edges.
+        Vector128<float> u = T.Sum4(c00, c01, c02, c10), v = T.Sum4(c11, c12, c20, c21), x = T.Sum4(c22, c30, c31, c32);
+        ref float r1 = ref Unsafe.Add(ref c, ld), r2 = ref Unsafe.Add(ref c, 2 * ld), r3 = ref Unsafe.Add(ref c, 3 * ld);
+        c = u.GetElement(0); Unsafe.Add(ref c, 1) = u.GetElement(1); Unsafe.Add(ref c, 2) = u.GetElement(2);
+        r1 = u.GetElement(3); Unsafe.Add(ref r1, 1) = v.GetElement(0); Unsafe.Add(ref r1, 2) = v.GetElement(1);
+        r2 = v.GetElement(2); Unsafe.Add(ref r2, 1) = v.GetElement(3); Unsafe.Add(ref r2, 2) = x.GetElement(0);
+        r3 = x.GetElement(1); Unsafe.Add(ref r3, 1) = x.GetElement(2); Unsafe.Add(ref r3, 2) = x.GetElement(3);
     }
 
     internal static delegate*<ReadOnlySpan<float>, int, Span<float>, Span<int>, void> SelectFor(SimdPath path) => path switch
