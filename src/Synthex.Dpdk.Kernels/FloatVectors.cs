@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Synthex.Dpdk.Kernels;
 
@@ -30,9 +29,6 @@ internal interface IF32<TV> where TV : struct
     static abstract TV KeepFirst(TV v, nuint keep);
     /// <summary>Horizontal sum by halving: log2(Count) additions deep.</summary>
     static abstract float Sum(TV v);
-    /// <summary>[Sum(a), Sum(b), Sum(c), Sum(d)], each bit-identical to <see cref="Sum"/> (the same additions in
-    /// the same tree), computed transposed: a quarter of the shuffles of four separate sums.</summary>
-    static abstract Vector128<float> Sum4(TV a, TV b, TV c, TV d);
     static abstract bool AnyGreaterThan(TV v, TV threshold);
 }
 
@@ -55,9 +51,6 @@ internal readonly struct V512 : IF32<Vector512<float>>
     public static Vector512<float> KeepLast(Vector512<float> v, nuint keep) =>
         v & Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(16 - (int)keep)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => V256.Sum(v.GetLower() + v.GetUpper());
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
-        V256.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector512<float> v, Vector512<float> t) => Vector512.GreaterThanAny(v, t);
 }
 
@@ -80,9 +73,6 @@ internal readonly struct V256 : IF32<Vector256<float>>
     public static Vector256<float> KeepLast(Vector256<float> v, nuint keep) =>
         v & Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(8 - (int)keep)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => V128.Sum(v.GetLower() + v.GetUpper());
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d) =>
-        V128.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector256<float> v, Vector256<float> t) => Vector256.GreaterThanAny(v, t);
 }
 
@@ -110,18 +100,6 @@ internal readonly struct V128 : IF32<Vector128<float>>
     {
         Vector128<float> s = v + Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1));
         return s.ToScalar() + s.GetElement(1);
-    }
-    /// <summary>
-    /// Transposed <see cref="Sum"/>: p = [a0+a2, b0+b2, a1+a3, b1+b3], q the same for c, d, then
-    /// [a0+a2, b0+b2, c0+c2, d0+d2] + [a1+a3, b1+b3, c1+c3, d1+d3]: the additions of Sum, operands in the same order.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d)
-    {
-        if (!Sse.IsSupported) return Vector128.Create(Sum(a), Sum(b), Sum(c), Sum(d));
-        Vector128<float> p = Sse.UnpackLow(a, b) + Sse.UnpackHigh(a, b);
-        Vector128<float> q = Sse.UnpackLow(c, d) + Sse.UnpackHigh(c, d);
-        return Sse.MoveLowToHigh(p, q) + Sse.MoveHighToLow(q, p);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnyGreaterThan(Vector128<float> v, Vector128<float> t) => Vector128.GreaterThanAny(v, t);
 }

@@ -10,8 +10,9 @@ namespace Synthex.Dpdk.Kernels;
 /// top k per query.
 /// </summary>
 /// <remarks>
-/// <para>Scores: a 4 × 4 register tile, four queries against four stored vectors, 16 FMA chains along
-/// the dimension with 8 loads per 16 FMAs, reduced horizontally once per pair. No packing: a GEMM
+/// <para>Scores: a 4 × 3 register tile, four queries against three stored vectors, 12 FMA chains along
+/// the dimension with 7 loads per 12 FMAs, reduced horizontally once per pair (12 accumulators + 4
+/// operands fill the 16 vector registers of AVX2 exactly; a 4 × 4 tile spilled). No packing: a GEMM
 /// would first transpose the stored block into panels, and at 32 queries that copy costs more than
 /// the arithmetic (measured: GEMM-based 1.55× a loop of dots, this tile ≥ 2×). Stored rows are
 /// walked in blocks of <see cref="BlockRows"/> so that a block stays in L2 while every query group
@@ -213,13 +214,13 @@ public static unsafe class Similarity
             a = T.KeepLast(T.Load(ref q2, at), rem); c20 = T.Fma(a, b0, c20); c21 = T.Fma(a, b1, c21); c22 = T.Fma(a, b2, c22);
             a = T.KeepLast(T.Load(ref q3, at), rem); c30 = T.Fma(a, b0, c30); c31 = T.Fma(a, b1, c31); c32 = T.Fma(a, b2, c32);
         }
-        // Twelve horizontal sums, four at a time: each bit-identical to T.Sum, which PairDot uses on the edges.
-        Vector128<float> u = T.Sum4(c00, c01, c02, c10), v = T.Sum4(c11, c12, c20, c21), x = T.Sum4(c22, c30, c31, c32);
-        ref float r1 = ref Unsafe.Add(ref c, ld), r2 = ref Unsafe.Add(ref c, 2 * ld), r3 = ref Unsafe.Add(ref c, 3 * ld);
-        c = u.GetElement(0); Unsafe.Add(ref c, 1) = u.GetElement(1); Unsafe.Add(ref c, 2) = u.GetElement(2);
-        r1 = u.GetElement(3); Unsafe.Add(ref r1, 1) = v.GetElement(0); Unsafe.Add(ref r1, 2) = v.GetElement(1);
-        r2 = v.GetElement(2); Unsafe.Add(ref r2, 1) = v.GetElement(3); Unsafe.Add(ref r2, 2) = x.GetElement(0);
-        r3 = x.GetElement(1); Unsafe.Add(ref r3, 1) = x.GetElement(2); Unsafe.Add(ref r3, 2) = x.GetElement(3);
+        c = T.Sum(c00); Unsafe.Add(ref c, 1) = T.Sum(c01); Unsafe.Add(ref c, 2) = T.Sum(c02);
+        ref float r1 = ref Unsafe.Add(ref c, ld);
+        r1 = T.Sum(c10); Unsafe.Add(ref r1, 1) = T.Sum(c11); Unsafe.Add(ref r1, 2) = T.Sum(c12);
+        ref float r2 = ref Unsafe.Add(ref c, 2 * ld);
+        r2 = T.Sum(c20); Unsafe.Add(ref r2, 1) = T.Sum(c21); Unsafe.Add(ref r2, 2) = T.Sum(c22);
+        ref float r3 = ref Unsafe.Add(ref c, 3 * ld);
+        r3 = T.Sum(c30); Unsafe.Add(ref r3, 1) = T.Sum(c31); Unsafe.Add(ref r3, 2) = T.Sum(c32);
     }
 
     internal static delegate*<ReadOnlySpan<float>, int, Span<float>, Span<int>, void> SelectFor(SimdPath path) => path switch
