@@ -158,18 +158,17 @@ public static unsafe class Similarity
         for (int j0 = 0; j0 < ns; j0 += blockRows)
         {
             int jEnd = Math.Min(ns, j0 + blockRows);
-            for (int i = 0; i < nq; i += 4)
-            {
-                int j = j0;
-                if (i + 4 <= nq)
-                    for (; j + 3 <= jEnd; j += 3)
-                        Tile<TV, T>(ref Unsafe.Add(ref q, i * d), ref Unsafe.Add(ref s, j * d), d, ref Unsafe.Add(ref scores, i * ld + j), ld);
-                // Edges of the tiling: single pairs in the tile's own summation order, so that a score
-                // never depends on where its pair falls in the tiling.
-                for (int ii = i; ii < Math.Min(i + 4, nq); ii++)
-                    for (int jj = i + 4 <= nq ? j : j0; jj < jEnd; jj++)
-                        Unsafe.Add(ref scores, ii * ld + jj) = PairDot<TV, T>(ref Unsafe.Add(ref q, ii * d), ref Unsafe.Add(ref s, jj * d), (nuint)d);
-            }
+            int jTiled = j0 + (jEnd - j0) / 3 * 3, nqTiled = nq / 4 * 4;
+            // Stored tile outer, query groups inner: the three stored rows stay in L1 while every
+            // query group passes over them (at D = 128 the whole batch of queries fits in L1 too).
+            for (int j = j0; j < jTiled; j += 3)
+                for (int i = 0; i < nqTiled; i += 4)
+                    Tile<TV, T>(ref Unsafe.Add(ref q, i * d), ref Unsafe.Add(ref s, j * d), d, ref Unsafe.Add(ref scores, i * ld + j), ld);
+            // Edges of the tiling: single pairs in the tile's own summation order, so that a score
+            // never depends on where its pair falls in the tiling.
+            for (int ii = 0; ii < nq; ii++)
+                for (int jj = ii < nqTiled ? jTiled : j0; jj < jEnd; jj++)
+                    Unsafe.Add(ref scores, ii * ld + jj) = PairDot<TV, T>(ref Unsafe.Add(ref q, ii * d), ref Unsafe.Add(ref s, jj * d), (nuint)d);
         }
     }
 
