@@ -10,11 +10,12 @@ namespace Synthex.Dpdk.Kernels;
 /// top k per query.
 /// </summary>
 /// <remarks>
-/// <para>Scores: a 4 × 4 register tile, four queries against four stored vectors, 16 FMA chains along
-/// the dimension with 8 loads per 16 FMAs, reduced horizontally once per pair. No packing: a GEMM
+/// <para>Scores: a 4 × 3 register tile, four queries against three stored vectors, 12 FMA chains along
+/// the dimension with 7 loads per 12 FMAs, reduced horizontally once per pair (12 accumulators + 4
+/// operands fill the 16 vector registers of AVX2 exactly; a 4 × 4 tile spilled). No packing: a GEMM
 /// would first transpose the stored block into panels, and at 32 queries that copy costs more than
 /// the arithmetic (measured: GEMM-based 1.55× a loop of dots, this tile ≥ 2×). Stored rows are
-/// walked in blocks of <see cref="Block"/> so that a block stays in L2 while every query group
+/// walked in blocks of <see cref="BlockRows"/> so that a block stays in L2 while every query group
 /// passes over it: the stored matrix comes from memory once per burst, not once per query.</para>
 /// <para>Each block's score rows then go through a vector-wide threshold test against the k-th
 /// best so far: most vectors of scores are rejected with one compare, the rest go into a k-entry
@@ -24,8 +25,15 @@ namespace Synthex.Dpdk.Kernels;
 /// </remarks>
 public static unsafe class Similarity
 {
-    /// <summary>Stored rows per block: 256 rows of 256 floats = 256 KiB, resident in L2 across the query groups.</summary>
-    internal const int Block = 256;
+    /// <summary>The most stored rows per block (a multiple of 3, the tile's width, and of 8, a vector of scores).</summary>
+    internal const int Block = 264;
+
+    /// <summary>
+    /// Stored rows per block for dimension <paramref name="d"/>: about 256 KiB of them (half this VM's L2), so a block
+    /// stays resident while every query group passes over it. A fixed 256 rows was 768 KiB at D = 768: out of L2,
+    /// each of a batch's query groups fetched the block again from L3.
+    /// </summary>
+    internal static int BlockRows(int d) => Math.Clamp(65536 / d / 24 * 24, 24, Block);
 
     private static readonly SimdPath s_path = SimdInfo.Selected;
 
@@ -87,12 +95,13 @@ public static unsafe class Similarity
 
         var select = SelectFor(path);
         var score = ScoresFor(path);
-        float[] block = System.Buffers.ArrayPool<float>.Shared.Rent(nq * Block);
+        int blockRows = BlockRows(dimension);
+        float[] block = System.Buffers.ArrayPool<float>.Shared.Rent(nq * blockRows);
         try
         {
-            for (int s0 = 0; s0 < ns; s0 += Block)
+            for (int s0 = 0; s0 < ns; s0 += blockRows)
             {
-                int rows = Math.Min(Block, ns - s0);
+                int rows = Math.Min(blockRows, ns - s0);
                 Span<float> sc = block.AsSpan(0, nq * rows);
                 score(ref MemoryMarshal.GetReference(queries), nq, ref Unsafe.AsRef(in stored[s0 * dimension]), rows, dimension, ref MemoryMarshal.GetReference(sc), rows);
                 if (!rowScale.IsEmpty) Scale(sc, rows, queryScale, rowScale.Slice(s0, rows));
@@ -141,25 +150,25 @@ public static unsafe class Similarity
                 Unsafe.Add(ref scores, i * ld + j) = Reductions.DotScalar(ref Unsafe.Add(ref q, i * d), ref Unsafe.Add(ref s, j * d), (nuint)d);
     }
 
-    /// <summary>scores[i·ld + j] = q_i · s_j over blocks of stored rows and 4 × 4 tiles.</summary>
+    /// <summary>scores[i·ld + j] = q_i · s_j over blocks of stored rows and 4 × 3 tiles.</summary>
     internal static void ScoreTiles<TV, T>(ref float q, int nq, ref float s, int ns, int d, ref float scores, int ld) where TV : struct where T : IF32<TV>
     {
         if (d < T.Count) { ScorePairs(ref q, nq, ref s, ns, d, ref scores, ld); return; }
-        for (int j0 = 0; j0 < ns; j0 += Block)
+        int blockRows = BlockRows(d);
+        for (int j0 = 0; j0 < ns; j0 += blockRows)
         {
-            int jEnd = Math.Min(ns, j0 + Block);
-            for (int i = 0; i < nq; i += 4)
-            {
-                int j = j0;
-                if (i + 4 <= nq)
-                    for (; j + 4 <= jEnd; j += 4)
-                        Tile<TV, T>(ref Unsafe.Add(ref q, i * d), ref Unsafe.Add(ref s, j * d), d, ref Unsafe.Add(ref scores, i * ld + j), ld);
-                // Edges of the tiling: single pairs in the tile's own summation order, so that a score
-                // never depends on where its pair falls in the tiling.
-                for (int ii = i; ii < Math.Min(i + 4, nq); ii++)
-                    for (int jj = i + 4 <= nq ? j : j0; jj < jEnd; jj++)
-                        Unsafe.Add(ref scores, ii * ld + jj) = PairDot<TV, T>(ref Unsafe.Add(ref q, ii * d), ref Unsafe.Add(ref s, jj * d), (nuint)d);
-            }
+            int jEnd = Math.Min(ns, j0 + blockRows);
+            int jTiled = j0 + (jEnd - j0) / 3 * 3, nqTiled = nq / 4 * 4;
+            // Stored tile outer, query groups inner: the three stored rows stay in L1 while every
+            // query group passes over them (at D = 128 the whole batch of queries fits in L1 too).
+            for (int j = j0; j < jTiled; j += 3)
+                for (int i = 0; i < nqTiled; i += 4)
+                    Tile<TV, T>(ref Unsafe.Add(ref q, i * d), ref Unsafe.Add(ref s, j * d), d, ref Unsafe.Add(ref scores, i * ld + j), ld);
+            // Edges of the tiling: single pairs in the tile's own summation order, so that a score
+            // never depends on where its pair falls in the tiling.
+            for (int ii = 0; ii < nq; ii++)
+                for (int jj = ii < nqTiled ? jTiled : j0; jj < jEnd; jj++)
+                    Unsafe.Add(ref scores, ii * ld + jj) = PairDot<TV, T>(ref Unsafe.Add(ref q, ii * d), ref Unsafe.Add(ref s, jj * d), (nuint)d);
         }
     }
 
@@ -172,40 +181,45 @@ public static unsafe class Similarity
         return T.Sum(c);
     }
 
+    /// <summary>
+    /// Four queries against three stored rows: 12 accumulators + 3 stored vectors + 1 query vector = the 16
+    /// vector registers of AVX2 (and SSE), so nothing spills. The former 4 × 4 tile needed 21 and the JIT
+    /// kept accumulators on the stack: a load and a store around most FMAs, a third of the FMA peak at batch 32.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile<TV, T>(ref float q, ref float s, int d, ref float c, int ld) where TV : struct where T : IF32<TV>
     {
         nuint w = (nuint)T.Count, n = (nuint)d, dd = (nuint)d;
         ref float q0 = ref q, q1 = ref Unsafe.Add(ref q, dd), q2 = ref Unsafe.Add(ref q, 2 * dd), q3 = ref Unsafe.Add(ref q, 3 * dd);
-        ref float s0 = ref s, s1 = ref Unsafe.Add(ref s, dd), s2 = ref Unsafe.Add(ref s, 2 * dd), s3 = ref Unsafe.Add(ref s, 3 * dd);
-        TV c00 = T.Zero, c01 = T.Zero, c02 = T.Zero, c03 = T.Zero, c10 = T.Zero, c11 = T.Zero, c12 = T.Zero, c13 = T.Zero;
-        TV c20 = T.Zero, c21 = T.Zero, c22 = T.Zero, c23 = T.Zero, c30 = T.Zero, c31 = T.Zero, c32 = T.Zero, c33 = T.Zero;
+        ref float s0 = ref s, s1 = ref Unsafe.Add(ref s, dd), s2 = ref Unsafe.Add(ref s, 2 * dd);
+        TV c00 = T.Zero, c01 = T.Zero, c02 = T.Zero, c10 = T.Zero, c11 = T.Zero, c12 = T.Zero;
+        TV c20 = T.Zero, c21 = T.Zero, c22 = T.Zero, c30 = T.Zero, c31 = T.Zero, c32 = T.Zero;
         nuint k = 0;
         for (; k + w <= n; k += w)
         {
-            TV b0 = T.Load(ref s0, k), b1 = T.Load(ref s1, k), b2 = T.Load(ref s2, k), b3 = T.Load(ref s3, k);
-            TV a = T.Load(ref q0, k); c00 = T.Fma(a, b0, c00); c01 = T.Fma(a, b1, c01); c02 = T.Fma(a, b2, c02); c03 = T.Fma(a, b3, c03);
-            a = T.Load(ref q1, k); c10 = T.Fma(a, b0, c10); c11 = T.Fma(a, b1, c11); c12 = T.Fma(a, b2, c12); c13 = T.Fma(a, b3, c13);
-            a = T.Load(ref q2, k); c20 = T.Fma(a, b0, c20); c21 = T.Fma(a, b1, c21); c22 = T.Fma(a, b2, c22); c23 = T.Fma(a, b3, c23);
-            a = T.Load(ref q3, k); c30 = T.Fma(a, b0, c30); c31 = T.Fma(a, b1, c31); c32 = T.Fma(a, b2, c32); c33 = T.Fma(a, b3, c33);
+            TV b0 = T.Load(ref s0, k), b1 = T.Load(ref s1, k), b2 = T.Load(ref s2, k);
+            TV a = T.Load(ref q0, k); c00 = T.Fma(a, b0, c00); c01 = T.Fma(a, b1, c01); c02 = T.Fma(a, b2, c02);
+            a = T.Load(ref q1, k); c10 = T.Fma(a, b0, c10); c11 = T.Fma(a, b1, c11); c12 = T.Fma(a, b2, c12);
+            a = T.Load(ref q2, k); c20 = T.Fma(a, b0, c20); c21 = T.Fma(a, b1, c21); c22 = T.Fma(a, b2, c22);
+            a = T.Load(ref q3, k); c30 = T.Fma(a, b0, c30); c31 = T.Fma(a, b1, c31); c32 = T.Fma(a, b2, c32);
         }
         if (k < n)
         {
             // The overlapping last chunk, the already-counted lanes zeroed on both sides (0·∞ would be NaN).
             nuint rem = n - k, at = n - w;
-            TV b0 = T.KeepLast(T.Load(ref s0, at), rem), b1 = T.KeepLast(T.Load(ref s1, at), rem), b2 = T.KeepLast(T.Load(ref s2, at), rem), b3 = T.KeepLast(T.Load(ref s3, at), rem);
-            TV a = T.KeepLast(T.Load(ref q0, at), rem); c00 = T.Fma(a, b0, c00); c01 = T.Fma(a, b1, c01); c02 = T.Fma(a, b2, c02); c03 = T.Fma(a, b3, c03);
-            a = T.KeepLast(T.Load(ref q1, at), rem); c10 = T.Fma(a, b0, c10); c11 = T.Fma(a, b1, c11); c12 = T.Fma(a, b2, c12); c13 = T.Fma(a, b3, c13);
-            a = T.KeepLast(T.Load(ref q2, at), rem); c20 = T.Fma(a, b0, c20); c21 = T.Fma(a, b1, c21); c22 = T.Fma(a, b2, c22); c23 = T.Fma(a, b3, c23);
-            a = T.KeepLast(T.Load(ref q3, at), rem); c30 = T.Fma(a, b0, c30); c31 = T.Fma(a, b1, c31); c32 = T.Fma(a, b2, c32); c33 = T.Fma(a, b3, c33);
+            TV b0 = T.KeepLast(T.Load(ref s0, at), rem), b1 = T.KeepLast(T.Load(ref s1, at), rem), b2 = T.KeepLast(T.Load(ref s2, at), rem);
+            TV a = T.KeepLast(T.Load(ref q0, at), rem); c00 = T.Fma(a, b0, c00); c01 = T.Fma(a, b1, c01); c02 = T.Fma(a, b2, c02);
+            a = T.KeepLast(T.Load(ref q1, at), rem); c10 = T.Fma(a, b0, c10); c11 = T.Fma(a, b1, c11); c12 = T.Fma(a, b2, c12);
+            a = T.KeepLast(T.Load(ref q2, at), rem); c20 = T.Fma(a, b0, c20); c21 = T.Fma(a, b1, c21); c22 = T.Fma(a, b2, c22);
+            a = T.KeepLast(T.Load(ref q3, at), rem); c30 = T.Fma(a, b0, c30); c31 = T.Fma(a, b1, c31); c32 = T.Fma(a, b2, c32);
         }
-        c = T.Sum(c00); Unsafe.Add(ref c, 1) = T.Sum(c01); Unsafe.Add(ref c, 2) = T.Sum(c02); Unsafe.Add(ref c, 3) = T.Sum(c03);
+        c = T.Sum(c00); Unsafe.Add(ref c, 1) = T.Sum(c01); Unsafe.Add(ref c, 2) = T.Sum(c02);
         ref float r1 = ref Unsafe.Add(ref c, ld);
-        r1 = T.Sum(c10); Unsafe.Add(ref r1, 1) = T.Sum(c11); Unsafe.Add(ref r1, 2) = T.Sum(c12); Unsafe.Add(ref r1, 3) = T.Sum(c13);
+        r1 = T.Sum(c10); Unsafe.Add(ref r1, 1) = T.Sum(c11); Unsafe.Add(ref r1, 2) = T.Sum(c12);
         ref float r2 = ref Unsafe.Add(ref c, 2 * ld);
-        r2 = T.Sum(c20); Unsafe.Add(ref r2, 1) = T.Sum(c21); Unsafe.Add(ref r2, 2) = T.Sum(c22); Unsafe.Add(ref r2, 3) = T.Sum(c23);
+        r2 = T.Sum(c20); Unsafe.Add(ref r2, 1) = T.Sum(c21); Unsafe.Add(ref r2, 2) = T.Sum(c22);
         ref float r3 = ref Unsafe.Add(ref c, 3 * ld);
-        r3 = T.Sum(c30); Unsafe.Add(ref r3, 1) = T.Sum(c31); Unsafe.Add(ref r3, 2) = T.Sum(c32); Unsafe.Add(ref r3, 3) = T.Sum(c33);
+        r3 = T.Sum(c30); Unsafe.Add(ref r3, 1) = T.Sum(c31); Unsafe.Add(ref r3, 2) = T.Sum(c32);
     }
 
     internal static delegate*<ReadOnlySpan<float>, int, Span<float>, Span<int>, void> SelectFor(SimdPath path) => path switch
