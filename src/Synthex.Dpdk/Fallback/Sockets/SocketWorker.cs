@@ -93,13 +93,7 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     {
         while (!Stop.IsRequested)
         {
-            for (int i = 0; i < _batch; i++)
-            {
-                _recv[i].Hdr.NameLen = NameSpace;
-                _recv[i].Hdr.ControlLen = ControlSpace;
-                _recv[i].Hdr.Flags = 0;
-            }
-            int n = Libc.RecvMmsg(Fd, _recv, (uint)_batch, MSG_WAITFORONE, null);
+            int n = Receive(MSG_WAITFORONE);
             if (n < 0)
             {
                 int errno = Libc.LastErrno;
@@ -126,13 +120,7 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         // the kernel took for this socket.
         for (int round = 0; round < DrainBatchesAtStop; round++)
         {
-            for (int i = 0; i < _batch; i++)
-            {
-                _recv[i].Hdr.NameLen = NameSpace;
-                _recv[i].Hdr.ControlLen = ControlSpace;
-                _recv[i].Hdr.Flags = 0;
-            }
-            int n = Libc.RecvMmsg(Fd, _recv, (uint)_batch, MSG_DONTWAIT, null);
+            int n = Receive(MSG_DONTWAIT);
             if (n <= 0) break;
             Counters.Poll(n);
             int replies = Process(n);
@@ -146,6 +134,19 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
             _intake.Stop();
             while (_intake.PendingOriginations > 0 && Originate(0) is int last and > 0) SendAll(last, 0);
         }
+    }
+
+    /// <summary>One <c>recvmmsg</c> of up to a batch with <paramref name="flags"/>, its headers' lengths and flags reset first (the kernel overwrites them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Receive(int flags)
+    {
+        for (int i = 0; i < _batch; i++)
+        {
+            _recv[i].Hdr.NameLen = NameSpace;
+            _recv[i].Hdr.ControlLen = ControlSpace;
+            _recv[i].Hdr.Flags = 0;
+        }
+        return Libc.RecvMmsg(Fd, _recv, (uint)_batch, flags, null);
     }
 
     /// <summary>Runs the app over <paramref name="n"/> received datagrams; returns replies queued.</summary>
