@@ -240,17 +240,8 @@ internal sealed class SenderThread<TScenario, TTransport>
             }
             else if (!sending && pendingFresh)
             {
-                // The run ended with requests built but not yet taken by the socket: they were
-                // never sent, so they are neither sent nor timed out; counted apart (a
-                // retransmission among them did go out before: its request times out).
-                for (int i = pendingStart; i < pendingStart + pendingCount; i++)
-                {
-                    int index = _batchSlots[i];
-                    if (_slots[index].Attempts == 0) counters.Unsent++;
-                    else if (_slots[index].Measured) counters.Timeouts++;
-                    else counters.WarmupTimeouts++;
-                    Release(ref counters, index, ok: false);
-                }
+                // The run ended with requests built but not yet taken by the socket.
+                AbandonPending(ref counters, pendingStart, pendingCount);
                 pendingCount = 0;
                 pendingFresh = false;
             }
@@ -322,14 +313,7 @@ internal sealed class SenderThread<TScenario, TTransport>
                            : stoppedAt != 0 && stoppedAt < clock.End ? stoppedAt : clock.End;
                 if (now - ended > drainTicks + scanTicks)
                 {
-                    for (int i = pendingStart; i < pendingStart + pendingCount; i++)
-                    {
-                        int index = _batchSlots[i];
-                        if (_slots[index].Attempts == 0) counters.Unsent++;
-                        else if (_slots[index].Measured) counters.Timeouts++;
-                        else counters.WarmupTimeouts++;
-                        Release(ref counters, index, ok: false);
-                    }
+                    AbandonPending(ref counters, pendingStart, pendingCount);
                     pendingCount = 0;
                     Expire(ref counters, long.MaxValue, final: true);
                     break;
@@ -422,6 +406,23 @@ internal sealed class SenderThread<TScenario, TTransport>
         x ^= x >> 27;
         _random = x;
         return x * 0x2545F4914F6CDD1DUL;
+    }
+
+    /// <summary>
+    /// Retires the requests built but not taken by the socket when the run ends: a first send
+    /// that never went out is <c>unsent</c> (neither sent nor timed out); a retransmission among
+    /// them did go out before, so its request times out.
+    /// </summary>
+    private void AbandonPending(ref SenderCounters counters, int start, int count)
+    {
+        for (int i = start; i < start + count; i++)
+        {
+            int index = _batchSlots[i];
+            if (_slots[index].Attempts == 0) counters.Unsent++;
+            else if (_slots[index].Measured) counters.Timeouts++;
+            else counters.WarmupTimeouts++;
+            Release(ref counters, index, ok: false);
+        }
     }
 
     private void Release(ref SenderCounters counters, int index, bool ok)
