@@ -29,23 +29,9 @@ while getopts "t:n:m:h" opt; do
   esac
 done
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SYNTHEX="$ROOT/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex"
-[[ -x $SYNTHEX ]] || { echo "build first: dotnet build Synthex.Dpdk.sln -c Release" >&2; exit 3; }
+source "$(dirname "$0")/lib/load-bench.sh"
 command -v sockperf >/dev/null || { echo "sockperf not installed (apt-get install sockperf)" >&2; exit 3; }
-WORK=$(mktemp -d /tmp/bench-load.XXXXXX)
-SERVER_PID=""
-cleanup() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-NCPU=$(nproc)
-SERVER_CPU=0
-CLIENT_CPU=$(( NCPU > 1 ? 1 : 0 ))
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+load_bench_init bench-load
 
 start_server() {
   PORT=$(free_port)
@@ -53,9 +39,6 @@ start_server() {
   SERVER_PID=$!
   sleep 0.5
 }
-stop_server() { kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
-
-json() { /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 declare -A RESULTS
 add() { RESULTS[$1]+="$2 "; }

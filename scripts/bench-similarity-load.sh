@@ -27,22 +27,8 @@ while getopts "t:n:d:k:q:h" opt; do
   esac
 done
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SYNTHEX="$ROOT/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex"
-[[ -x $SYNTHEX ]] || { echo "build first: dotnet build Synthex.Dpdk.sln -c Release" >&2; exit 3; }
-WORK=$(mktemp -d /tmp/bench-similarity-load.XXXXXX)
-SERVER_PID=""
-cleanup() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-NCPU=$(nproc)
-SERVER_CPU=0
-CLIENT_CPU=$(( NCPU > 1 ? 1 : 0 ))
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-json() { /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+source "$(dirname "$0")/lib/load-bench.sh"
+load_bench_init bench-similarity-load
 
 # A random matrix as .npy (float32, C order), written without numpy.
 /usr/bin/python3 - "$WORK/matrix.npy" "$ROWS" "$DIM" <<'PY'
@@ -61,10 +47,9 @@ PORT=$(free_port)
 taskset -c "$SERVER_CPU" "$SYNTHEX" run --app similarity --matrix "$WORK/matrix.npy" --backend io-uring --listen "127.0.0.1:$PORT" \
   --workers 1 --stats-interval 0 >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 1 300); do grep -q "synthex: running" "$WORK/server.log" && break; sleep 0.1; done
-grep -q "synthex: running" "$WORK/server.log" || { echo "server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1; }
+wait_running "$WORK/server.log" 300
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line
 echo "server: synthex run --app similarity --backend io-uring on CPU $SERVER_CPU, matrix $ROWS x $DIM (cosine); load: one sender on CPU $CLIENT_CPU, top-$K, Zipf(1.0) over 1,000 random queries, ${SECONDS_PER_RUN} s a case"
 printf '%-14s %12s %10s %10s %10s %9s %8s %7s\n' in_flight answers/s p50_us p99_us p999_us mismatch timeouts errors
 for c in 1 "$CONCURRENCY"; do
