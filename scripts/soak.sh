@@ -17,8 +17,8 @@
 # Drift — the run fails (exit 1) when any of these holds:
 #   identity   at some sample |rx - (replied + absorbed + dropped)| is above what may be between
 #              receipt and fate: SOAK_SLACK (default 256, DPDK: bursts) or, on io_uring, the
-#              worker's provided-buffer ring (--buffers 2048: a completion batch is counted
-#              received before its fates); or the final report of an instance is not "accounted"
+#              worker's provided-buffer ring (--buffers 2048: a datagram is counted received on
+#              arrival and replied when its send completes, its buffer held till then); or the final report of an instance is not "accounted"
 #              (exact), or synthex does not exit 0 on SIGTERM;
 #   memory     over the second half, RSS's least-squares slope times the half's length is above
 #              SOAK_RSS_GROWTH_MB (default 16) — a leak shows as a steady climb, JIT and caches
