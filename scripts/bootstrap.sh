@@ -6,7 +6,7 @@
 #      toolchain, libclang for the binding generator, tshark (the tests' independent pcap
 #      reader), sockperf (the OS fallback's UDP peer), iproute2 (network namespaces), iputils-ping (ping and ping -6 at the endpoint),
 #      python3 (a test's UDP client inside a namespace), python3-numpy (a .npy written by numpy.save
-#      for the similarity loader test), util-linux (setpriv for unprivileged runs).
+#      for the similarity loader test), util-linux (setpriv for unprivileged runs), gnuplot-nox (scripts/soak.sh's plot).
 #   2. Hugepages (as root): ./hugepages-setup.sh, only when fewer are free than the tests need.
 #   3. The native shim: make -C native (make rebuilds only what changed).
 #   4. The .NET solution in Release (incremental).
@@ -30,7 +30,7 @@ log() { printf '[bootstrap] %s\n' "$*"; }
 
 # ---- 1. packages ---------------------------------------------------------------------------
 packages=(libdpdk-dev dpdk-dev pkg-config build-essential libclang1-14 libclang-common-14-dev tshark sockperf
-    iproute2 iputils-ping util-linux procps python3 python3-numpy)
+    iproute2 iputils-ping util-linux procps python3 python3-numpy gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -75,6 +75,13 @@ public abstract class AppDescriptor
     /// </summary>
     public virtual bool RequestReload(string cause) => false;
 
+    /// <summary>
+    /// Lets a reload in progress finish and takes no more requests. Called once the workers have
+    /// stopped and before the final report is read, so the report names one whole state (a
+    /// SIGTERM during a matrix reload once reported version 2 with no reload counted).
+    /// </summary>
+    public virtual void StopReloading() { }
+
     /// <summary>The app's own counters by name, for the report (empty for apps without).</summary>
     public virtual IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => [];
 

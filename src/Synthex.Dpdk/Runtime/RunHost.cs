@@ -112,6 +112,7 @@ public static class RunHost
             log.WriteLine($"synthex: {backend.Name}: {e.Message}");
         }
         operations.State.Stopped();
+        app.StopReloading(); // a reload under way finishes before the counters are read: one whole version in the report
         double elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         long gcCollections = GC.CollectionCount(0) - gcBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;

@@ -31,6 +31,8 @@ public sealed record RunSettings
         new TextOption("address", "ADDR/PREFIX[@PORT],...", "DPDK ports: the appliance's own addresses (ARP, ND, ping answered; UDP to them served), e.g. 10.0.0.1/24,fd00::1/64; none: UDP for the service port whatever its destination",
             (s, v) => s with { Address = v }),
         new IntOption("mtu", "BYTES", "DPDK ports: largest IP packet (mbufs are sized for it; larger datagrams are oversized drops)", 68, MaxMtu, s => s.Mtu, (s, v) => s with { Mtu = v }),
+        new IntOption("mbufs", "N", "DPDK ports: mbufs in each socket's RX pool; 0: sized like testpmd's (every descriptor, the lcore caches, the bursts). Smaller pools drop under load as the PMD's rx_nombuf, and have no lcore cache",
+            0, 1 << 24, s => s.Mbufs, (s, v) => s with { Mbufs = v }),
         new IntOption("max-jobs", "N", "consensus: (job, session) pairs tracked at once", 1, 1024, s => s.MaxJobs, (s, v) => s with { MaxJobs = v }),
         new IntOption("max-rounds-per-job", "N", "consensus: admission window, rounds of one job open at once (above it BUSY)", 1, 64,
             s => s.MaxRoundsPerJob, (s, v) => s with { MaxRoundsPerJob = v }),
@@ -98,6 +100,13 @@ public sealed record RunSettings
     public int Mtu { get; init; } = DefaultMtu;
 
     public const int DefaultMtu = 1500;
+
+    /// <summary>
+    /// mbufs in each socket's RX pool; 0 (default): <see cref="Dpdk.MbufPools.SizeFor"/>'s testpmd-like size. A pool
+    /// too small for the RX rings fails at queue setup; one just above them runs out under a flood, which the PMD
+    /// counts (rx_nombuf) and recovers from as buffers come back.
+    /// </summary>
+    public int Mbufs { get; init; }
     public const int MaxMtu = 9000;
 
     /// <summary>The service's UDP port: the port of <see cref="Listen"/>, on every backend.</summary>

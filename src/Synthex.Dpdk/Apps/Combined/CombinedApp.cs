@@ -53,6 +53,12 @@ public sealed class CombinedApp(AppDescriptor first, AppDescriptor second) : App
     /// <summary>Forwarded to each app (not short-circuited: both reload when both can).</summary>
     public override bool RequestReload(string cause) => first.RequestReload(cause) | second.RequestReload(cause);
 
+    public override void StopReloading()
+    {
+        first.StopReloading();
+        second.StopReloading();
+    }
+
     /// <summary>Disposes what <see cref="Open"/> opened (nothing for the catalogue's entry, whose apps are not opened).</summary>
     public void Dispose()
     {

@@ -53,6 +53,7 @@ public sealed class MatrixReloader : IDisposable
     /// <summary>Asks for a reload from <see cref="SimilarityService"/>'s matrix path; returns at once.</summary>
     public void Request(string cause, bool watch = false)
     {
+        if (_stopping) return;
         _cause = cause;
         _fromWatch = watch;
         _requested.Set();
@@ -80,12 +81,24 @@ public sealed class MatrixReloader : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Lets a reload under way finish, then ends the reload thread; later requests are ignored.
+    /// Idempotent (RunHost calls it before the final report, <see cref="Dispose"/> again).
+    /// </summary>
+    public void Stop()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         _watcher?.Dispose();
         _stopping = true;
         _requested.Set();
         _thread.Join();
+    }
+
+    private int _stopped;
+
+    public void Dispose()
+    {
+        Stop();
         _requested.Dispose();
     }
 }

@@ -97,6 +97,8 @@ public sealed class SimilarityApp : AppDescriptor
             return true;
         }
 
+        public override void StopReloading() => reloader.Stop();
+
         public override string Name => "similarity";
         public override string Summary => "";
         public override BackendLayers Layers => BackendLayers.Datagrams;

@@ -79,7 +79,7 @@ internal sealed unsafe class DpdkBackend : IBackend
         foreach (var socket in _ports.Select(p => p.Socket).Distinct())
         {
             var onSocket = _ports.Where(p => p.Socket == socket).ToList();
-            _pools.Create(socket, MbufPools.SizeFor(onSocket, lcores.Count + 1, settings.Burst), dataRoom);
+            _pools.Create(socket, settings.Mbufs > 0 ? (uint)settings.Mbufs : MbufPools.SizeFor(onSocket, lcores.Count + 1, settings.Burst), dataRoom);
         }
         // Originated packets: a burst per worker in flight, the TX rings' worth waiting, the caches.
         rte_mempool* originPool = originates

@@ -13,6 +13,9 @@ internal sealed unsafe class MbufPools : IDisposable
     /// <summary>Per-lcore mempool cache (testpmd's default is 250; 256 keeps it a power of two).</summary>
     public const uint CacheSize = 256;
 
+    /// <summary>The smallest pool <see cref="SizeFor"/> gives.</summary>
+    public const uint MinimumDefaultSize = 8191;
+
     private readonly Dictionary<string, nint> _bySocket = [];
 
     public static uint SizeFor(IEnumerable<DpdkPort> ports, int lcores, int burst)
@@ -28,7 +31,7 @@ internal sealed unsafe class MbufPools : IDisposable
         // Mempools are most memory-efficient at 2^k - 1 elements.
         uint size = 1;
         while (size - 1 < n) size <<= 1;
-        return Math.Max(size - 1, 8191);
+        return Math.Max(size - 1, MinimumDefaultSize);
     }
 
     /// <summary>
@@ -62,7 +65,10 @@ internal sealed unsafe class MbufPools : IDisposable
         var name = Marshal.StringToCoTaskMemUTF8(poolName);
         try
         {
-            var pool = Mbuf.rte_pktmbuf_pool_create((sbyte*)name, size, CacheSize, 0, dataRoom, socket);
+            // A pool below the default size (only --mbufs asks for one) gets no lcore caches: DPDK
+            // refuses a cache above size / 1.5, and mbufs parked in caches would blur exhaustion.
+            uint cache = size >= MinimumDefaultSize ? CacheSize : 0;
+            var pool = Mbuf.rte_pktmbuf_pool_create((sbyte*)name, size, cache, 0, dataRoom, socket);
             if (pool is null)
             {
                 int errno = DpdkError.RteErrno;
