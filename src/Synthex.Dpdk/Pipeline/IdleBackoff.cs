@@ -8,7 +8,8 @@ namespace Synthex.Dpdk.Pipeline;
 /// without its interrupts: count consecutive empty polls; past <see cref="PauseAfter"/> spin
 /// with <c>pause</c> between polls; past <see cref="SleepAfter"/> (sleep mode) sleep, first
 /// <see cref="MinSleepMicroseconds"/>, doubling per empty poll up to
-/// <see cref="MaxSleepMicroseconds"/>. Any packet resets it: under load it never engages, and
+/// <see cref="MaxSleepMicroseconds"/>; in interrupt mode, once the sleeps reach the longest, wait
+/// in epoll for the queues' RX interrupts instead. Any packet resets it: under load it never engages, and
 /// the loop pays one store per poll.
 /// </summary>
 /// <remarks>
@@ -97,13 +98,19 @@ public struct IdleBackoff
             _sleepMicroseconds = MinSleepMicroseconds;
             return;
         }
-        if (_mode == IdleMode.Interrupt)
+        // Interrupt mode sleeps like sleep mode first and waits in epoll only once the sleeps
+        // have grown to the longest (~0.25 ms of sleeping after the 1024 polls), as l3fwd-power
+        // waits for its interrupt only past an idle threshold (SUSPEND_THRESHOLD, 300 us) and
+        // short-sleeps below it: a wake-up from epoll costs a scheduler round trip, which, with
+        // the epoll wait at once, made a flooded net_tap run at 0.16x busy on the loaded VM
+        // (sleep mode: 0.49x; scripts/bench-idle-throughput.sh, load average 60-70).
+        if (_mode == IdleMode.Interrupt && _sleepMicroseconds >= MaxSleepMicroseconds)
         {
             if (_rxWait!.Wait(_waitMilliseconds))
             {
                 Waits++;
                 _empty = SleepAfter; // an empty poll after the wait (a timeout, a spurious wake) waits again at once
-                return;
+                return;       // (_sleepMicroseconds stays at the longest until a packet resets the back-off)
             }
             _mode = IdleMode.Sleep; // logged by the wait; sleep from now on
         }

@@ -79,10 +79,12 @@ public class IdleBackoffTests
         Assert.Equal(IdleMode.Interrupt, idle.Mode);
         for (int i = 0; i < IdleBackoff.SleepAfter - 1; i++) idle.Empty();
         Assert.Equal(0, wait.Waited); // a gap between bursts never waits
-        for (int i = 0; i < 10; i++) idle.Empty(); // each empty poll after a wait waits again: no second run of polls
+        // Short sleeps first (4, 8, ..., 128 us: the sleeps grow to the longest), then the wait;
+        // each empty poll after a wait waits again: no second run of polls or sleeps.
+        for (int i = 0; i < 16; i++) idle.Empty();
+        Assert.Equal(6, idle.Sleeps);
         Assert.Equal(10, wait.Waited);
         Assert.Equal(10, idle.Waits);
-        Assert.Equal(0, idle.Sleeps);
         Assert.Equal(7, wait.LastTimeout);
 
         idle.Busy();
@@ -107,10 +109,10 @@ public class IdleBackoffTests
         idle = new IdleBackoff(IdleMode.Interrupt, failing);
         idle.Start();
         for (int i = 0; i < IdleBackoff.SleepAfter + 10; i++) idle.Empty();
-        Assert.Equal(3, failing.Waited); // two waits, the failing third, then never again
+        Assert.Equal(3, failing.Waited); // six short sleeps, two waits, the failing third, then sleeps only
         Assert.Equal(2, idle.Waits);
         Assert.Equal(IdleMode.Sleep, idle.Mode);
-        Assert.True(idle.Sleeps > 0);
+        Assert.Equal(9, idle.Sleeps); // of 11 back-offs: 6 before the waits, 3 after the failure
     }
 
     [Fact]
