@@ -1,29 +1,72 @@
 #!/usr/bin/env bash
 # What the first packet after an idle spell pays per --idle mode: synthex reflect on a net_tap
-# port whose other side sits in a network namespace; ping with a gap of 0.5 s between echoes
-# (each one finds the worker idle: sleeping at its longest in sleep mode), then 0.01 s.
-# Prints ping's rtt min/avg/max/mdev per mode and gap, and the load average.
-# Usage: scripts/bench-idle-latency.sh [-c COUNT] [-m "busy sleep"]
+# port whose other side sits in a network namespace, measured two ways from that namespace:
+#   ping          ping with a gap of 0.5 s between echoes (each one finds the worker idle:
+#                 asleep at its longest in sleep mode, in epoll in interrupt mode), then 0.01 s;
+#                 ping's rtt min/avg/max/mdev.
+#   load          `synthex load --scenario reflect` in open loop at 2 requests/s (a 0.5 s idle
+#                 spell before each) and at 100/s (0.01 s), 64-byte datagrams to reflect's
+#                 service port; p50 / p99 / max round trip from its --report-json, and the
+#                 p99 added against busy's. The round trip from the actual send time
+#                 (latency_uncorrected_us): at 2 requests/s the schedule's correction would add
+#                 the sender's own wake-up lateness, which is not the server's.
+# Modes run one after the other on the same machine; note the load average printed with them.
+# Usage: scripts/bench-idle-latency.sh [-c PING_COUNT] [-d LOAD_SECONDS] [-m "busy sleep interrupt"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-count=20 modes="busy sleep"
-while getopts "c:m:" o; do case $o in c) count=$OPTARG;; m) modes=$OPTARG;; *) exit 2;; esac; done
+count=20 secs=30 modes="busy sleep interrupt"
+while getopts "c:d:m:" o; do case $o in c) count=$OPTARG;; d) secs=$OPTARG;; m) modes=$OPTARG;; *) exit 2;; esac; done
 bin=src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex.dll
-echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -f "$bin" ] || { echo "build first: dotnet build -c Release src/Synthex.Dpdk.Cli" >&2; exit 3; }
+out=$(mktemp -d /tmp/bench-idle-latency.XXXXXX)
+ns="" pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [ -n "$ns" ]; then ip netns del "$ns" 2>/dev/null || true; fi
+  rm -rf "$out"
+}
+trap cleanup EXIT
+echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg); ping: $count echoes per gap; load: ${secs}s per rate"
 for mode in $modes; do
-  id=$RANDOM iface="sxl$RANDOM" ns="sxlat-$RANDOM" net=$((RANDOM % 250))
-  dotnet "$bin" run --app reflect --address "10.249.$net.1/24" --idle "$mode" --stats-interval 0 \
+  id=$RANDOM iface="sxl$RANDOM" ns="sxlat-$RANDOM" net=$((RANDOM % 250)) port=$((20000 + RANDOM % 20000))
+  dotnet "$bin" run --app reflect --address "10.249.$net.1/24" --listen "0.0.0.0:$port" --idle "$mode" --stats-interval 0 \
     -- -l 0,1 --no-huge -m 256 --no-shconf --no-pci --file-prefix "lat$id" --log-level=lib.eal:error \
-    --vdev "net_tap0,iface=$iface" > "/tmp/bench-lat-$mode.log" 2>&1 &
+    --vdev "net_tap0,iface=$iface" > "$out/synthex-$mode.log" 2>&1 &
   pid=$!
-  for _ in $(seq 300); do grep -q "synthex: running" "/tmp/bench-lat-$mode.log" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 300); do grep -q "synthex: running" "$out/synthex-$mode.log" 2>/dev/null && break; sleep 0.1; done
+  grep "no RX interrupts" "$out/synthex-$mode.log" || true # interrupt mode fell back to sleep: say so
   ip netns add "$ns"; ip link set "$iface" netns "$ns"
   ip netns exec "$ns" ip addr add "10.249.$net.2/24" dev "$iface"; ip netns exec "$ns" ip link set "$iface" up
   ip netns exec "$ns" ping -c 2 -W 3 "10.249.$net.1" > /dev/null || true # ARP resolved before measuring
   for gap in 0.5 0.01; do
     line=$(ip netns exec "$ns" ping -q -c "$count" -i "$gap" -W 2 "10.249.$net.1" | tail -1)
-    echo "idle $mode gap ${gap}s: $line"
+    echo "ping idle $mode gap ${gap}s: $line"
   done
-  kill -TERM $pid; wait $pid || true
-  ip netns del "$ns"
+  for rate in 2 100; do
+    ip netns exec "$ns" dotnet "$bin" load --scenario reflect --to "10.249.$net.1:$port" --size 64 --rate "$rate" \
+      --duration "$secs" --warmup 1 --interval 0 --report-json "$out/load-$mode-$rate.json" > "$out/load-$mode-$rate.log" 2>&1 \
+      || { echo "load against $mode at $rate/s failed:"; tail -5 "$out/load-$mode-$rate.log"; }
+  done
+  kill -TERM $pid; wait $pid || true; pid=""
+  ip netns del "$ns"; ns=""
 done
+/usr/bin/python3 - "$out" $modes <<'PY'
+import json, os, sys
+d, modes = sys.argv[1], sys.argv[2:]
+def lat(mode, rate):
+    p = os.path.join(d, f"load-{mode}-{rate}.json")
+    return json.load(open(p))["latency_uncorrected_us"] if os.path.exists(p) else None
+print("| --idle | 0.5 s gaps (2/s): p50 / p99 / max us | p99 added vs busy | 0.01 s gaps (100/s): p50 / p99 / max us | p99 added vs busy |")
+print("|---|---|---|---|---|")
+for m in modes:
+    cells = []
+    for rate in (2, 100):
+        l, b = lat(m, rate), lat("busy", rate)
+        if l is None:
+            cells += ["(failed)", ""]
+            continue
+        cells.append(f"{l['p50']:.0f} / {l['p99']:.0f} / {l['max']:.0f}")
+        cells.append(f"{l['p99'] - b['p99']:+.0f}" if b is not None and m != "busy" else "")
+    print(f"| {m} | " + " | ".join(cells) + " |")
+PY
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -59,10 +59,13 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
 
     /// <param name="txQueues">The TX queue this worker uses on each port id it may send to.</param>
     /// <param name="idle">What to do when the queues stay empty (<c>--idle</c>); busy polling unless asked.</param>
+    /// <param name="rxWait">The RX-interrupt wait over <paramref name="rx"/> for <see cref="IdleMode.Interrupt"/> (null: that mode sleeps).</param>
     public FrameWorker(TApp app, TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> txQueues,
-                       int burst, WorkerCounters counters, QuitFlag stop, IdleMode idle = IdleMode.Busy)
+                       int burst, WorkerCounters counters, QuitFlag stop, IdleMode idle = IdleMode.Busy, IRxWait? rxWait = null)
     {
-        _idle = new IdleBackoff(idle);
+        // Apps that originate packets on their own timers (a consensus round's deadline) wake
+        // every millisecond, as the io_uring worker does.
+        _idle = new IdleBackoff(idle, rxWait, TApp.Originates ? 1 : IdleBackoff.InterruptWaitMilliseconds);
         if (burst is < 1 or > IPacketIo.MaxBurst) throw new ArgumentOutOfRangeException(nameof(burst));
         _app = app;
         // The real worker, not a start-up probe: the app registers it with its shared service here.
@@ -92,8 +95,15 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     /// <summary>Sleeps the idle back-off has taken (<see cref="IdleMode.Sleep"/>); read after <see cref="Run"/>.</summary>
     public long IdleSleeps => _idle.Sleeps;
 
+    /// <summary>Interrupt waits the idle back-off has taken (<see cref="IdleMode.Interrupt"/>); read after <see cref="Run"/>.</summary>
+    public long IdleWaits => _idle.Waits;
+
+    /// <summary>The idle mode in force (interrupt falls back to sleep where it cannot be used); read after <see cref="Run"/> started.</summary>
+    public IdleMode IdleMode => _idle.Mode;
+
     public void Run()
     {
+        _idle.Start(); // on this thread: the interrupt wait uses the thread's own epoll instance
         // The first poll binds the native entry points (the shim is resolved and loaded lazily,
         // which allocates): measure the loop from the second poll on, the steady state.
         _lastDrain = _io.Now();

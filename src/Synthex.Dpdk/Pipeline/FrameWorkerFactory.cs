@@ -11,9 +11,10 @@ namespace Synthex.Dpdk.Pipeline;
 /// network in unit tests.
 /// </summary>
 public sealed class FrameWorkerFactory<TIo>(TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> tx, int burst,
-                                            WorkerCounters counters, QuitFlag stop, IdleMode idle = IdleMode.Busy) : IFrameAppConsumer<IWorker>
+                                            WorkerCounters counters, QuitFlag stop, IdleMode idle = IdleMode.Busy,
+                                            IRxWait? rxWait = null) : IFrameAppConsumer<IWorker>
     where TIo : struct, IPacketIo
 {
     public IWorker Accept<TApp>(TApp app) where TApp : struct, IFrameApp
-        => new FrameWorker<TApp, TIo>(app, io, rx, tx, burst, counters, stop, idle);
+        => new FrameWorker<TApp, TIo>(app, io, rx, tx, burst, counters, stop, idle, rxWait);
 }

@@ -8,15 +8,20 @@ namespace Synthex.Dpdk.Pipeline;
 /// without its interrupts: count consecutive empty polls; past <see cref="PauseAfter"/> spin
 /// with <c>pause</c> between polls; past <see cref="SleepAfter"/> (sleep mode) sleep, first
 /// <see cref="MinSleepMicroseconds"/>, doubling per empty poll up to
-/// <see cref="MaxSleepMicroseconds"/>. Any packet resets it: under load it never engages, and
+/// <see cref="MaxSleepMicroseconds"/>; in interrupt mode, once the sleeps reach the longest, wait
+/// in epoll for the queues' RX interrupts instead. Any packet resets it: under load it never engages, and
 /// the loop pays one store per poll.
 /// </summary>
 /// <remarks>
 /// The sleep is <c>nanosleep</c> with the thread's timer slack set to 1 µs (<c>prctl
-/// PR_SET_TIMERSLACK</c>; the default 50 µs would be added to every sleep). DPDK's own PMD power
-/// management (<c>rte_power_monitor</c>/UMWAIT) is not used: it needs a driver with a monitor
-/// address and a CPU with WAITPKG, and net_null, net_tap, memif and af_packet have none; the
-/// sleep stands on its own everywhere.
+/// PR_SET_TIMERSLACK</c>; the default 50 µs would be added to every sleep). In interrupt mode
+/// the sleeping phase is a wait in epoll on the queues' RX interrupts instead (<see cref="IRxWait"/>,
+/// at most <see cref="InterruptWaitMilliseconds"/> per wait, so the stop flag is seen), falling
+/// back to the sleep when there is no wait or it fails. DPDK's own PMD power management
+/// (<c>rte_power_monitor</c>/UMWAIT) is not used: it needs a driver with a monitor address and a
+/// CPU with WAITPKG or MONITORX, and net_null, net_tap, memif and af_packet have none, nor does
+/// this project's AMD EPYC VM expose either instruction (no monitor, mwaitx or waitpkg in
+/// /proc/cpuinfo); the sleep stands on its own everywhere.
 /// </remarks>
 public struct IdleBackoff
 {
@@ -31,17 +36,46 @@ public struct IdleBackoff
     /// <summary>The longest sleep: what the first packet after a long idle spell may wait at most (plus the wake-up).</summary>
     public const int MaxSleepMicroseconds = 200;
 
-    private readonly IdleMode _mode;
+    /// <summary>
+    /// The longest interrupt wait: how late a worker sees the stop flag, and the period at which
+    /// an idle worker wakes for nothing (100 wake-ups a second, each one empty poll: well under
+    /// 1% of a core).
+    /// </summary>
+    public const int InterruptWaitMilliseconds = 10;
+
+    private IdleMode _mode;
+    private readonly IRxWait? _rxWait;
+    private readonly int _waitMilliseconds;
     private int _empty;
     private int _sleepMicroseconds;
     private bool _slackSet;
 
-    public IdleBackoff(IdleMode mode) => _mode = mode;
+    /// <param name="rxWait">The RX-interrupt wait of <see cref="IdleMode.Interrupt"/>; without one that mode sleeps.</param>
+    /// <param name="waitMilliseconds">The longest interrupt wait (shorter for apps that must wake for their own timers).</param>
+    public IdleBackoff(IdleMode mode, IRxWait? rxWait = null, int waitMilliseconds = InterruptWaitMilliseconds)
+    {
+        _mode = mode == IdleMode.Interrupt && rxWait is null ? IdleMode.Sleep : mode;
+        _rxWait = rxWait;
+        _waitMilliseconds = waitMilliseconds;
+    }
 
+    /// <summary>The mode in force: <see cref="IdleMode.Interrupt"/> becomes <see cref="IdleMode.Sleep"/> where the interrupts cannot be used.</summary>
     public readonly IdleMode Mode => _mode;
 
     /// <summary>Sleeps taken so far (a test reads it to see that the worker did back off).</summary>
     public long Sleeps { get; private set; }
+
+    /// <summary>Interrupt waits taken so far.</summary>
+    public long Waits { get; private set; }
+
+    /// <summary>
+    /// On the worker thread, before the first poll: attaches the interrupt wait to this thread
+    /// (interrupt mode), or falls back to sleeping when it cannot be used.
+    /// </summary>
+    public void Start()
+    {
+        if (_mode == IdleMode.Interrupt && !_rxWait!.Attach()) _mode = IdleMode.Sleep;
+    }
 
     /// <summary>A poll brought packets: back to full polling.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -63,6 +97,22 @@ public struct IdleBackoff
             Thread.SpinWait(8); // the pause instruction, a few times
             _sleepMicroseconds = MinSleepMicroseconds;
             return;
+        }
+        // Interrupt mode sleeps like sleep mode first and waits in epoll only once the sleeps
+        // have grown to the longest (~0.25 ms of sleeping after the 1024 polls), as l3fwd-power
+        // waits for its interrupt only past an idle threshold (SUSPEND_THRESHOLD, 300 us) and
+        // short-sleeps below it: a wake-up from epoll costs a scheduler round trip, which, with
+        // the epoll wait at once, made a flooded net_tap run at 0.16x busy on the loaded VM
+        // (sleep mode: 0.49x; scripts/bench-idle-throughput.sh, load average 60-70).
+        if (_mode == IdleMode.Interrupt && _sleepMicroseconds >= MaxSleepMicroseconds)
+        {
+            if (_rxWait!.Wait(_waitMilliseconds))
+            {
+                Waits++;
+                _empty = SleepAfter; // an empty poll after the wait (a timeout, a spurious wake) waits again at once
+                return;       // (_sleepMicroseconds stays at the longest until a packet resets the back-off)
+            }
+            _mode = IdleMode.Sleep; // logged by the wait; sleep from now on
         }
         if (!_slackSet)
         {

@@ -9,4 +9,10 @@ public enum IdleMode
     Pause,
     /// <summary>Pause, then short sleeps that grow while nothing comes (up to <see cref="IdleBackoff.MaxSleepMicroseconds"/>); full polling again from the first packet.</summary>
     Sleep,
+    /// <summary>
+    /// Pause, then sleep in epoll on the ports' RX interrupts (DPDK's l3fwd-power), woken by the
+    /// first packet or after a bounded timeout; where a port's driver has no RX interrupts
+    /// (net_null, net_ring, net_pcap, memif) the worker sleeps as in <see cref="Sleep"/>.
+    /// </summary>
+    Interrupt,
 }

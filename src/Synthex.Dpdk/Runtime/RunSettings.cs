@@ -68,7 +68,7 @@ public sealed record RunSettings
         new IntOption("buffers", "N", "OS backends: receive buffers per worker, a power of two", 64, 32768, s => s.Buffers, (s, v) => s with { Buffers = v }),
         new IntOption("buffer-size", "BYTES", "OS backends: bytes per receive buffer (larger datagrams are truncated_datagram drops)", 512, 65536,
             s => s.BufferSize, (s, v) => s with { BufferSize = v }),
-        new EnumOption<IdleMode>("idle", "MODE", "DPDK workers with nothing to do: busy (poll flat out, as testpmd; a core at 100%) | pause (spin with pause) | sleep (pause, then sleeps growing to 200 us; full polling from the first packet). Default sleep",
+        new EnumOption<IdleMode>("idle", "MODE", "DPDK workers with nothing to do: busy (poll flat out, as testpmd; a core at 100%) | pause (spin with pause) | sleep (pause, then sleeps growing to 200 us; full polling from the first packet) | interrupt (pause, then sleep in epoll until the port's RX interrupt, as l3fwd-power; net_tap, virtio, real NICs; ports without RX interrupts, e.g. net_null/ring/pcap/memif, idle as sleep and say so). Default sleep. io-uring and socket workers block in the kernel whatever the mode",
             (s, v) => s with { Idle = v }),
         new TextOption("metrics", "[ADDR:]PORT", "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: on 127.0.0.1); default off",
             (s, v) => s with { Metrics = v }),

@@ -49,4 +49,91 @@ public class IdleBackoffTests
         Assert.Equal(0, allocated);
         Assert.True(sleeps >= 250, $"slept {sleeps} times");
     }
+
+    /// <summary>A wait that returns at once and counts, or fails where told to.</summary>
+    private sealed class FakeRxWait(bool attaches = true, int failAfter = int.MaxValue) : IRxWait
+    {
+        public int Attached, Waited;
+        public int LastTimeout;
+
+        public bool Attach()
+        {
+            Attached++;
+            return attaches;
+        }
+
+        public bool Wait(int timeoutMilliseconds)
+        {
+            LastTimeout = timeoutMilliseconds;
+            return ++Waited <= failAfter;
+        }
+    }
+
+    [Fact]
+    public void Interrupt_waits_only_after_a_run_of_empty_polls_waits_again_at_once_and_a_packet_resets_it()
+    {
+        var wait = new FakeRxWait();
+        var idle = new IdleBackoff(IdleMode.Interrupt, wait, waitMilliseconds: 7);
+        idle.Start();
+        Assert.Equal(1, wait.Attached);
+        Assert.Equal(IdleMode.Interrupt, idle.Mode);
+        for (int i = 0; i < IdleBackoff.SleepAfter - 1; i++) idle.Empty();
+        Assert.Equal(0, wait.Waited); // a gap between bursts never waits
+        // Short sleeps first (4, 8, ..., 128 us: the sleeps grow to the longest), then the wait;
+        // each empty poll after a wait waits again: no second run of polls or sleeps.
+        for (int i = 0; i < 16; i++) idle.Empty();
+        Assert.Equal(6, idle.Sleeps);
+        Assert.Equal(10, wait.Waited);
+        Assert.Equal(10, idle.Waits);
+        Assert.Equal(7, wait.LastTimeout);
+
+        idle.Busy();
+        for (int i = 0; i < IdleBackoff.SleepAfter - 1; i++) idle.Empty();
+        Assert.Equal(10, wait.Waited);
+    }
+
+    [Fact]
+    public void Interrupt_sleeps_instead_without_a_wait_when_attaching_fails_or_when_a_wait_fails()
+    {
+        Assert.Equal(IdleMode.Sleep, new IdleBackoff(IdleMode.Interrupt).Mode); // no wait (the in-memory I/O, the OS backends)
+
+        var refused = new FakeRxWait(attaches: false);
+        var idle = new IdleBackoff(IdleMode.Interrupt, refused);
+        idle.Start();
+        Assert.Equal(IdleMode.Sleep, idle.Mode);
+        for (int i = 0; i < IdleBackoff.SleepAfter + 3; i++) idle.Empty();
+        Assert.Equal(0, refused.Waited);
+        Assert.True(idle.Sleeps > 0);
+
+        var failing = new FakeRxWait(failAfter: 2);
+        idle = new IdleBackoff(IdleMode.Interrupt, failing);
+        idle.Start();
+        for (int i = 0; i < IdleBackoff.SleepAfter + 10; i++) idle.Empty();
+        Assert.Equal(3, failing.Waited); // six short sleeps, two waits, the failing third, then sleeps only
+        Assert.Equal(2, idle.Waits);
+        Assert.Equal(IdleMode.Sleep, idle.Mode);
+        Assert.Equal(9, idle.Sleeps); // of 11 back-offs: 6 before the waits, 3 after the failure
+    }
+
+    [Fact]
+    public void Waiting_allocates_nothing()
+    {
+        long allocated = -1;
+        var wait = new FakeRxWait();
+        var thread = new Thread(() =>
+        {
+            var idle = new IdleBackoff(IdleMode.Interrupt, wait);
+            idle.Start();
+            for (int i = 0; i < IdleBackoff.SleepAfter + 5; i++) idle.Empty();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++) idle.Empty();
+            idle.Busy();
+            for (int i = 0; i < IdleBackoff.SleepAfter + 50; i++) idle.Empty();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Equal(0, allocated);
+        Assert.True(wait.Waited >= 1000, $"waited {wait.Waited} times");
+    }
 }

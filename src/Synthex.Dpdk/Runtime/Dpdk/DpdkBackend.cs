@@ -74,7 +74,8 @@ internal sealed unsafe class DpdkBackend : IBackend
         bool originates = FrameApps.Create(app, context, new OriginProbe());
         bool onePool = _ports.Select(p => p.Socket).Distinct().Count() == 1 && !originates;
         foreach (var port in _ports)
-            port.Configure(settings.RxQueues, workers, settings.RxDescriptors, settings.TxDescriptors, fastFree: onePool, settings.Mtu);
+            port.Configure(settings.RxQueues, workers, settings.RxDescriptors, settings.TxDescriptors, fastFree: onePool, settings.Mtu,
+                           rxInterrupts: settings.Idle == IdleMode.Interrupt);
         ushort dataRoom = MbufPools.DataRoomFor(settings.Mtu);
         foreach (var socket in _ports.Select(p => p.Socket).Distinct())
         {
@@ -95,6 +96,7 @@ internal sealed unsafe class DpdkBackend : IBackend
                     port.JoinMulticast(groups.Select(g => Packets.NeighborDiscovery.MulticastMac(g).Value).ToArray()));
         }
         CheckLinks(settings.LinkTimeout);
+        var interruptPorts = InterruptPorts(settings.Idle);
 
         var io = new DpdkIo(Shim.sx_get_tsc_hz(), originPool);
         _counters = new WorkerCounters[workers];
@@ -104,13 +106,33 @@ internal sealed unsafe class DpdkBackend : IBackend
             _counters[w] = new WorkerCounters((int)lcore);
             var rx = pairs.Where((_, i) => i % workers == w).ToArray();
             var tx = _ports.ToDictionary(p => (int)p.Id, _ => (ushort)w);
-            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop, settings.Idle));
+            // Interrupts only where every queue the worker polls has them; else it sleeps (logged once per port).
+            IRxWait? rxWait = rx.All(q => interruptPorts.Contains(q.Port)) ? new DpdkRxWait(rx, (int)lcore, Console.Error) : null;
+            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop, settings.Idle, rxWait));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
         DpdkTelemetry.Register(_counters, Console.Out);
         DpdkPacketCapture.Enable(Console.Out);
         _running = true; // from here Stop() must join: a launch failing half-way leaves others running
         foreach (var worker in _workers) worker.Launch();
+    }
+
+    /// <summary>
+    /// The ports whose RX interrupts <c>--idle interrupt</c> can sleep on; one log line for
+    /// each port without them (its workers sleep instead, as <c>--idle sleep</c>).
+    /// </summary>
+    private HashSet<ushort> InterruptPorts(IdleMode idle)
+    {
+        var ports = new HashSet<ushort>();
+        if (idle != IdleMode.Interrupt) return ports;
+        foreach (var port in _ports)
+        {
+            if (port.RxInterruptSupport() is { } missing)
+                Console.Error.WriteLine($"synthex: --idle interrupt: {missing}; its workers idle with --idle sleep instead");
+            else
+                ports.Add(port.Id);
+        }
+        return ports;
     }
 
     private void CheckLinks(double timeoutSeconds)

@@ -69,7 +69,8 @@ internal sealed unsafe class DpdkPort : IDisposable
     /// queue per worker, descriptor counts adjusted to the driver's limits.
     /// </summary>
     /// <param name="mtu">The port's MTU (IP packet size); set when it is not DPDK's default 1500, and checked against the device's range.</param>
-    public void Configure(int rxQueues, int txQueues, int rxDescriptors, int txDescriptors, bool fastFree, int mtu = RunSettings.DefaultMtu)
+    /// <param name="rxInterrupts">Ask for RX-queue interrupts (<c>intr_conf.rxq</c>, for <c>--idle interrupt</c>); drivers without them ignore it (<see cref="RxInterruptSupport"/> tells after start).</param>
+    public void Configure(int rxQueues, int txQueues, int rxDescriptors, int txDescriptors, bool fastFree, int mtu = RunSettings.DefaultMtu, bool rxInterrupts = false)
     {
         rte_eth_dev_info info;
         DpdkError.Check(Ethdev.rte_eth_dev_info_get(Id, &info), "rte_eth_dev_info_get", Label);
@@ -97,6 +98,7 @@ internal sealed unsafe class DpdkPort : IDisposable
                                                         $"frames up to {info.max_rx_pktlen} bytes: --mtu {Math.Min(info.max_mtu, (int)info.max_rx_pktlen - 22)} at most)");
             conf.rxmode.mtu = (uint)mtu;
         }
+        if (rxInterrupts) conf.intr_conf.rxq = 1;
         DpdkError.Check(Ethdev.rte_eth_dev_configure(Id, (ushort)rxQueues, (ushort)txQueues, &conf), "rte_eth_dev_configure", Label);
         ushort rxd = (ushort)rxDescriptors, txd = (ushort)txDescriptors;
         DpdkError.Check(Ethdev.rte_eth_dev_adjust_nb_rx_tx_desc(Id, &rxd, &txd), "rte_eth_dev_adjust_nb_rx_tx_desc", Label);
@@ -134,6 +136,20 @@ internal sealed unsafe class DpdkPort : IDisposable
             // Virtual devices without a MAC filter answer -ENOTSUP: nothing to enable, not an error.
             if (rc < 0 && rc != -Errno.ENOTSUP) DpdkError.Throw(rc, "rte_eth_promiscuous_enable", Label);
         }
+    }
+
+    /// <summary>
+    /// Null when every RX queue of the started port has interrupts (configured with
+    /// <c>rxInterrupts</c>: the driver gave each an event file descriptor), else why not, for the log.
+    /// </summary>
+    public string? RxInterruptSupport()
+    {
+        for (ushort q = 0; q < RxQueues; q++)
+        {
+            int rc = RxInterrupts.Supported(Id, q);
+            if (rc < 0) return $"port {Label} has no RX interrupts (rte_eth_dev_rx_intr_ctl_q_get_fd, queue {q}: {DpdkError.StrError(rc)})";
+        }
+        return null;
     }
 
     /// <summary>
