@@ -7,7 +7,8 @@
 #      reader), sockperf (the OS fallback's UDP peer), iproute2 (network namespaces), iputils-ping (ping and ping -6 at the endpoint),
 #      python3 (a test's UDP client inside a namespace), python3-numpy (a .npy written by numpy.save
 #      for the similarity loader test), util-linux (setpriv for unprivileged runs), gnuplot-nox (scripts/soak.sh's plot).
-#   2. Hugepages (as root): ./hugepages-setup.sh, only when fewer are free than the tests need.
+#   2. Hugepages (as root): ./hugepages-setup.sh, only when fewer are free than the tests need;
+#      dotnet-counters from NuGet into artifacts/tools/ (scripts/counters.sh and its test).
 #   3. The native shim: make -C native (make rebuilds only what changed).
 #   4. The .NET solution in Release (incremental).
 # Options: --no-build skips 3 and 4; --no-hugepages skips 2; SYNTHEX_SKIP_APT=1 skips 1.
@@ -60,6 +61,14 @@ if ((hugepages)) && [[ $(id -u) -eq 0 ]]; then
     fi
 elif ((hugepages)); then
     log "hugepages: not root, left as they are ($(./hugepages-setup.sh --check 2>&1 || true))"
+fi
+
+# ---- dotnet-counters (a test and scripts/counters.sh read the Synthex meter with it) -------------
+if [[ -x artifacts/tools/dotnet-counters ]]; then
+    log "dotnet-counters: present"
+else
+    log "dotnet-counters: dotnet tool install --tool-path artifacts/tools dotnet-counters"
+    dotnet tool install --tool-path artifacts/tools dotnet-counters >/dev/null
 fi
 
 # ---- 3 and 4. native shim and .NET solution ------------------------------------------------

@@ -119,10 +119,22 @@ internal static class StatusCommand
             var nonZero = service.EnumerateObject().Where(p => p.Value.GetInt64() != 0).Select(p => $"{p.Name} {p.Value.GetInt64()}").ToList();
             if (nonZero.Count > 0) o.WriteLine("  service  " + string.Join(", ", nonZero));
         }
+        if (report.TryGetProperty("latency", out var latency))
+            foreach (var h in latency.EnumerateObject())
+            {
+                static string Bound(JsonElement e) => e.ValueKind == JsonValueKind.Number ? FormatSeconds(e.GetDouble()) : e.ValueKind == JsonValueKind.String ? e.GetString()! : "-";
+                o.WriteLine(string.Create(c, $"  latency  {h.Name}: {h.Value.GetProperty("count").GetInt64()} measured, p50 <= {Bound(h.Value.GetProperty("p50_le_seconds"))}, p99 <= {Bound(h.Value.GetProperty("p99_le_seconds"))}"));
+            }
+        if (report.TryGetProperty("mbuf_pools", out var pools))
+            foreach (var pool in pools.EnumerateArray())
+                o.WriteLine(string.Create(c, $"  mbufs    {pool.GetProperty("name").GetString()}: {pool.GetProperty("in_use").GetInt64()} of {pool.GetProperty("capacity").GetInt64()} in use"));
         var gc = report.GetProperty("gc");
         o.WriteLine(string.Create(c, $"  gc       {gc.GetProperty("collections").GetInt64()} collections, {gc.GetProperty("allocated_bytes").GetInt64()} B allocated since start"));
         if (root.GetProperty("metrics_url").ValueKind == JsonValueKind.String) o.WriteLine("  metrics  " + root.GetProperty("metrics_url").GetString());
     }
+
+    private static string FormatSeconds(double s)
+        => s >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{s:G3} s") : s >= 1e-3 ? string.Create(CultureInfo.InvariantCulture, $"{s * 1e3:G3} ms") : string.Create(CultureInfo.InvariantCulture, $"{s * 1e6:G3} µs");
 
     private static string FormatUptime(double seconds)
     {

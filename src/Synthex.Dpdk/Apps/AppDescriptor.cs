@@ -85,6 +85,12 @@ public abstract class AppDescriptor
     /// <summary>The app's own counters by name, for the report (empty for apps without).</summary>
     public virtual IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => [];
 
+    /// <summary>
+    /// The app's latency histograms by name (consensus: <c>round</c>; similarity: <c>query</c>), read
+    /// when collected: the meter's <c>synthex.service.latency.seconds.*</c>, the report's <c>latency</c>.
+    /// </summary>
+    public virtual IReadOnlyList<KeyValuePair<string, HistogramSnapshot>> ServiceHistograms() => [];
+
     /// <summary>Makes the UDP app for a run and hands it to <paramref name="consumer"/>. Called once per worker.</summary>
     public virtual TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
         => throw new ConfigurationException("app", $"app '{Name}' does not handle UDP datagrams");

@@ -22,6 +22,8 @@ public sealed class LiveState
 
     private readonly Func<StatsSnapshot> _capture;
     private readonly Func<IReadOnlyList<KeyValuePair<string, long>>> _serviceCounters;
+    private readonly Func<IReadOnlyList<PoolStats>> _pools;
+    private readonly Func<IReadOnlyList<KeyValuePair<string, HistogramSnapshot>>> _histograms;
     private readonly Lock _gate = new();
     private StatsSnapshot? _last;
     private volatile StatsSnapshot _previousLive;
@@ -31,9 +33,14 @@ public sealed class LiveState
 
     /// <param name="capture">Reads every worker's counters and every port's stats (the runtime's capture, as the live line's).</param>
     /// <param name="serviceCounters">The app's own counters (consensus rounds, similarity batches...).</param>
+    /// <param name="pools">The backend's buffer pools, read now (DPDK's mbuf pools); none when null.</param>
     public LiveState(string name, string app, string? mode, string backend, string backendReason,
-                     Func<StatsSnapshot> capture, Func<IReadOnlyList<KeyValuePair<string, long>>> serviceCounters)
+                     Func<StatsSnapshot> capture, Func<IReadOnlyList<KeyValuePair<string, long>>> serviceCounters,
+                     Func<IReadOnlyList<PoolStats>>? pools = null,
+                     Func<IReadOnlyList<KeyValuePair<string, HistogramSnapshot>>>? histograms = null)
     {
+        _pools = pools ?? (() => []);
+        _histograms = histograms ?? (() => []);
         Name = name;
         App = app;
         Mode = mode;
@@ -107,4 +114,10 @@ public sealed class LiveState
 
     /// <summary>The app's own counters now (consensus rounds, similarity batches...).</summary>
     public IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => _serviceCounters();
+
+    /// <summary>The app's latency histograms now (consensus <c>round</c>, similarity <c>query</c>).</summary>
+    public IReadOnlyList<KeyValuePair<string, HistogramSnapshot>> ServiceHistograms() => _histograms();
+
+    /// <summary>The mbuf pools' use now (empty before the workers start and for backends without pools).</summary>
+    public IReadOnlyList<PoolStats> Pools() => _running ? _pools() : [];
 }

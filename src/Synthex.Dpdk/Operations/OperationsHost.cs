@@ -12,13 +12,17 @@ public sealed class OperationsHost : IDisposable
     private readonly PrometheusEndpoint? _metrics;
     private readonly ControlSocket? _control;
 
-    private OperationsHost(LiveState state, SynthexMeter meter, PrometheusEndpoint? metrics, ControlSocket? control)
+    private OperationsHost(LiveState state, SynthexMeter meter, PrometheusEndpoint? metrics, ControlSocket? control, SystemdNotifier? systemd)
     {
         State = state;
         _meter = meter;
         _metrics = metrics;
         _control = control;
+        Systemd = systemd;
     }
+
+    /// <summary>systemd's notification socket (<c>NOTIFY_SOCKET</c>, <c>Type=notify</c>), or null when not run by systemd.</summary>
+    public SystemdNotifier? Systemd { get; }
 
     public LiveState State { get; }
 
@@ -64,7 +68,7 @@ public sealed class OperationsHost : IDisposable
             {
                 log.WriteLine($"synthex: no control socket, 'synthex status' will not see this run: {e.Message}");
             }
-            return new OperationsHost(state, meter, endpoint, control);
+            return new OperationsHost(state, meter, endpoint, control, SystemdNotifier.FromEnvironment(log));
         }
         catch
         {
@@ -77,6 +81,7 @@ public sealed class OperationsHost : IDisposable
 
     public void Dispose()
     {
+        Systemd?.Dispose();
         _control?.Dispose();
         _metrics?.Dispose();
         _meter.Dispose();

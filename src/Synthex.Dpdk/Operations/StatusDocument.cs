@@ -25,6 +25,8 @@ public static class StatusDocument
             ElapsedSeconds = uptime, Final = now,
             GcCollections = state.GcCollections, GcAllocatedBytes = state.GcAllocatedBytes,
             Service = state.ServiceCounters(),
+            Pools = state.Pools(),
+            Latency = state.ServiceHistograms(),
         };
         using var reportJson = new MemoryStream();
         report.WriteJson(reportJson);

@@ -49,6 +49,14 @@ public sealed class SynthexMeter : IDisposable
         _meter.CreateObservableCounter("synthex.port.rx.errors", () => PerPort(p => p.RxErrors), "{packet}", "Erroneous packets received, per port");
         _meter.CreateObservableCounter("synthex.port.tx.errors", () => PerPort(p => p.TxErrors), "{packet}", "Packets the device failed to send, per port");
         _meter.CreateObservableCounter("synthex.port.rx.nombuf", () => PerPort(p => p.RxNoMbuf), "{packet}", "RX mbuf allocation failures, per port");
+        _meter.CreateObservableGauge("synthex.mbuf.in_use", () => PerPool(p => p.InUse), "{mbuf}", "Mbufs out of their pool now (RX rings, bursts, TX rings), per pool; read with rte_mempool_in_use_count when collected");
+        _meter.CreateObservableGauge("synthex.mbuf.capacity", () => PerPool(p => p.Capacity), "{mbuf}", "Mbufs a pool holds in all, per pool");
+        // Prometheus' histogram series by name (the exporter's own Histogram needs a Record per value,
+        // a delegate call on the hot path): cumulative buckets with an le label, a count and a sum,
+        // read from the workers' single-writer histograms when collected.
+        _meter.CreateObservableUpDownCounter("synthex.service.latency.seconds.bucket", LatencyBuckets, null, "Service latency: requests at most le seconds (consensus round: first contribution to result; similarity query: receive to answer written), cumulative");
+        _meter.CreateObservableUpDownCounter("synthex.service.latency.seconds.count", () => Latency(h => h.Count), null, "Service latency: requests measured");
+        _meter.CreateObservableUpDownCounter("synthex.service.latency.seconds.sum", () => Latency(h => h.SumSeconds), null, "Service latency: seconds summed over the requests measured");
         _meter.CreateObservableGauge("synthex.service", Service, null, "The service's own counters (consensus rounds, similarity batches...) by name; most only rise");
         _meter.CreateObservableCounter("synthex.gc.collections", () => new Measurement<long>(_state.GcCollections), "{collection}", "Garbage collections since the workers started");
         _meter.CreateObservableCounter("synthex.gc.allocated", () => new Measurement<long>(_state.GcAllocatedBytes), "By", "Bytes the process allocated since the workers started");
@@ -71,6 +79,37 @@ public sealed class SynthexMeter : IDisposable
         for (int i = 0; i < result.Length; i++)
             result[i] = new Measurement<long>(value(s.Ports[i]),
                 Tag("port", s.Ports[i].Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), Tag("name", s.Ports[i].Name));
+        return result;
+    }
+
+    private IEnumerable<Measurement<long>> PerPool(Func<PoolStats, long> value)
+    {
+        var pools = _state.Pools();
+        var result = new Measurement<long>[pools.Count];
+        for (int i = 0; i < result.Length; i++) result[i] = new Measurement<long>(value(pools[i]), Tag("pool", pools[i].Name));
+        return result;
+    }
+
+    private IEnumerable<Measurement<long>> LatencyBuckets()
+    {
+        var histograms = _state.ServiceHistograms();
+        var bounds = LatencyHistogram.BoundsSeconds;
+        var result = new List<Measurement<long>>(histograms.Count * (bounds.Length + 1));
+        foreach (var (name, h) in histograms)
+        {
+            for (int b = 0; b < bounds.Length; b++)
+                result.Add(new Measurement<long>(h.Cumulative(b), Tag("app", _state.App), Tag("histogram", name), Tag("le", LatencyHistogram.Label(b))));
+            result.Add(new Measurement<long>(h.Count, Tag("app", _state.App), Tag("histogram", name), Tag("le", "+Inf")));
+        }
+        return result;
+    }
+
+    private IEnumerable<Measurement<T>> Latency<T>(Func<HistogramSnapshot, T> value) where T : struct
+    {
+        var histograms = _state.ServiceHistograms();
+        var result = new Measurement<T>[histograms.Count];
+        for (int i = 0; i < result.Length; i++)
+            result[i] = new Measurement<T>(value(histograms[i].Value), Tag("app", _state.App), Tag("histogram", histograms[i].Key));
         return result;
     }
 

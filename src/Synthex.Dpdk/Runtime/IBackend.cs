@@ -53,6 +53,9 @@ public interface IBackend : IDisposable
     /// <summary>Per-port counters as the device (or kernel) sees them; called by the stats thread.</summary>
     IReadOnlyList<PortStats> ReadPortStats(bool extended);
 
+    /// <summary>The packet buffer pools and how much of each is in use now (DPDK's mbuf pools); none for backends without pools. Called by the stats thread.</summary>
+    IReadOnlyList<PoolStats> ReadPools() => [];
+
     /// <summary>Quit flag, join workers, drain TX. Idempotent. Counters are final afterwards.</summary>
     void Stop();
 }

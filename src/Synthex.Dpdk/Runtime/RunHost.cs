@@ -42,7 +42,7 @@ public static class RunHost
 
         // Opened before the workers so a busy --metrics port stops the run before it starts.
         var live = new LiveState(settings.Name ?? OperationsHost.DefaultName(app.Name), app.Name, mode, backend.Name, selection.Reason,
-                                 () => Capture(backend), app.ServiceCounters);
+                                 () => Capture(backend), app.ServiceCounters, backend.ReadPools, app.ServiceHistograms);
         using var operations = OperationsHost.Open(live, settings.Metrics, settings.RunDir,
                                                    socketRequired: settings.Name is not null || settings.RunDir is not null, log);
         backend.Start(settings, app);
@@ -63,6 +63,7 @@ public static class RunHost
         double warmupSeconds = 0;
         var previous = Capture(backend);
         operations.State.Started(previous);
+        operations.Systemd?.Ready($"running {app.Name} on {backend.Name}, {backend.Workers.Count} worker(s), {backend.Ports.Count} port(s)");
         while (!stop.IsRequested)
         {
             long now = Stopwatch.GetTimestamp();
@@ -93,7 +94,9 @@ public static class RunHost
             {
                 var current = Capture(backend);
                 bool warmingUp = previous.Timestamp < warmupEnd - (long)(Slack.TotalSeconds * Stopwatch.Frequency);
-                log.WriteLine(LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name, warmingUp) + ServiceLine(app));
+                string line = LiveLine.Format(previous, current, Stopwatch.GetElapsedTime(started).TotalSeconds, backend.Name, warmingUp) + ServiceLine(app);
+                log.WriteLine(line);
+                operations.Systemd?.Status(line);
                 previous = current;
                 operations.State.MarkLive(current);
             }
@@ -101,6 +104,7 @@ public static class RunHost
 
         // A worker that failed is reported after the others have drained: the counters and the
         // report still say what was processed, and the run exits 1 with the reason.
+        operations.Systemd?.Stopping($"stopping ({stop.Cause ?? "stop"})");
         string? workerFailure = null;
         try
         {
@@ -125,6 +129,8 @@ public static class RunHost
             Final = final, Steady = SteadyWindow.Between(atWarmupEnd, warmupSeconds, final, elapsed),
             GcCollections = gcCollections, GcAllocatedBytes = allocated,
             Service = app.ServiceCounters(),
+            Latency = app.ServiceHistograms(),
+            Pools = backend.ReadPools(), // after the stop: what the stopped ports' rings and the caches still hold
         };
         if (settings.StatsJson is not null)
         {

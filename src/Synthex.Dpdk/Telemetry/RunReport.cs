@@ -39,6 +39,12 @@ public sealed class RunReport
     /// <summary>The app's own counters (consensus: rounds, chunks, refusals by status...); empty for apps without.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Service { get; init; } = [];
 
+    /// <summary>The app's latency histograms by name (<c>latency</c>: count, sum, p50/p99 bucket bounds, cumulative buckets).</summary>
+    public IReadOnlyList<KeyValuePair<string, HistogramSnapshot>> Latency { get; init; } = [];
+
+    /// <summary>The mbuf pools and how much of each was in use when the report was read (DPDK only; empty elsewhere): <c>mbuf_pools</c>.</summary>
+    public IReadOnlyList<PoolStats> Pools { get; init; } = [];
+
     /// <summary>Why <c>--stats-json</c> could not be written at the end, or null. Such a run exits 1.</summary>
     public string? StatsJsonFailure { get; set; }
 
@@ -47,6 +53,14 @@ public sealed class RunReport
 
     /// <summary><c>rx = replied + absorbed + dropped</c> and <c>tx = replied + originated</c> (<see cref="StatsSnapshot.Accounted"/>).</summary>
     public bool Accounted => Final.Accounted;
+
+    /// <summary>A bucket bound: null when nothing was recorded, "+Inf" past the last bound.</summary>
+    private static void WriteBound(Utf8JsonWriter w, string name, double bound)
+    {
+        if (double.IsNaN(bound)) w.WriteNull(name);
+        else if (double.IsPositiveInfinity(bound)) w.WriteString(name, "+Inf");
+        else w.WriteNumber(name, bound);
+    }
 
     public void WriteJson(string path)
     {
@@ -157,6 +171,41 @@ public sealed class RunReport
             w.WriteStartObject("service");
             foreach (var (name, value) in Service) w.WriteNumber(name, value);
             w.WriteEndObject();
+        }
+
+        if (Latency.Count > 0)
+        {
+            w.WriteStartObject("latency");
+            foreach (var (name, h) in Latency)
+            {
+                w.WriteStartObject(name);
+                w.WriteNumber("count", h.Count);
+                w.WriteNumber("sum_seconds", h.SumSeconds);
+                WriteBound(w, "p50_le_seconds", h.QuantileBound(0.50));
+                WriteBound(w, "p99_le_seconds", h.QuantileBound(0.99));
+                // Cumulative, as Prometheus' _bucket{le}: values at most each bound.
+                w.WriteStartObject("buckets");
+                for (int b = 0; b < LatencyHistogram.BoundsSeconds.Length; b++)
+                    w.WriteNumber(LatencyHistogram.Label(b), h.Cumulative(b));
+                w.WriteNumber("+Inf", h.Count);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+
+        if (Pools.Count > 0)
+        {
+            w.WriteStartArray("mbuf_pools");
+            foreach (var pool in Pools)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", pool.Name);
+                w.WriteNumber("in_use", pool.InUse);
+                w.WriteNumber("capacity", pool.Capacity);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
         }
 
         w.WriteStartObject("gc");

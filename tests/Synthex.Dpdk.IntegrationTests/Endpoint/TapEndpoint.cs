@@ -17,7 +17,9 @@ internal sealed class TapEndpoint : IDisposable
     private bool _stopped;
 
     /// <param name="eal">EAL arguments instead of <see cref="SynthexRun.NoHugeEal"/>'s (e.g. other lcores); the tap vdev is added.</param>
-    public TapEndpoint(string app, IEnumerable<string>? extra = null, IEnumerable<string>? eal = null)
+    /// <param name="ipv6">false: IPv6 is disabled on the host's side before its link comes up, so the host sends
+    /// nothing unasked (no router solicitations, no MLD reports) and every frame on the tap is one a test caused.</param>
+    public TapEndpoint(string app, IEnumerable<string>? extra = null, IEnumerable<string>? eal = null, bool ipv6 = true)
     {
         string id = Guid.NewGuid().ToString("N")[..8];
         Interface = $"sx{id}";
@@ -46,7 +48,8 @@ internal sealed class TapEndpoint : IDisposable
         MustRun("ip", "link", "set", Interface, "netns", Namespace);
         InNs("ip", "link", "set", "lo", "up");
         InNs("ip", "addr", "add", $"{ClientV4}/24", "dev", Interface);
-        InNs("ip", "addr", "add", $"{ClientV6}/64", "dev", Interface, "nodad");
+        if (ipv6) InNs("ip", "addr", "add", $"{ClientV6}/64", "dev", Interface, "nodad");
+        else InNs("sysctl", "-qw", $"net.ipv6.conf.{Interface}.disable_ipv6=1");
         InNs("ip", "link", "set", Interface, "up");
     }
 

@@ -48,6 +48,10 @@ public sealed class CombinedApp(AppDescriptor first, AppDescriptor second) : App
     public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters()
         => [.. Prefixed(first), .. Prefixed(second)];
 
+    public override IReadOnlyList<KeyValuePair<string, HistogramSnapshot>> ServiceHistograms()
+        => [.. first.ServiceHistograms().Select(kv => KeyValuePair.Create($"{first.Name}.{kv.Key}", kv.Value)),
+            .. second.ServiceHistograms().Select(kv => KeyValuePair.Create($"{second.Name}.{kv.Key}", kv.Value))];
+
     public override bool Reloads => first.Reloads || second.Reloads;
 
     /// <summary>Forwarded to each app (not short-circuited: both reload when both can).</summary>

@@ -45,6 +45,10 @@ public sealed class ConsensusApp : AppDescriptor
     public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters()
         => _run?.Snapshot() ?? [];
 
+    /// <summary><c>round</c>: first contribution → last chunk closed, per finished round.</summary>
+    public override IReadOnlyList<KeyValuePair<string, HistogramSnapshot>> ServiceHistograms()
+        => _run is null ? [] : [new("round", _run.RoundTimes())];
+
     private static uint DrawEpoch()
     {
         uint e;

@@ -101,6 +101,13 @@ public sealed class ConsensusCollector
     public ConsensusLimits Limits => _limits;
     public ConsensusCounters Counters { get; } = new();
 
+    /// <summary>
+    /// Each finished round's time from its first contribution to its last chunk closed (complete,
+    /// or by its timeout), on the burst clock the collector is given: one record per round, by
+    /// the owning worker only.
+    /// </summary>
+    public LatencyHistogram RoundTimes { get; } = new();
+
     /// <summary>Rounds open now (for tests and the report).</summary>
     public int OpenRounds { get { int n = 0; foreach (var s in _slots) if (s.State == SlotState.Open) n++; return n; } }
 
@@ -160,6 +167,7 @@ public sealed class ConsensusCollector
             int timeout = h.Timeout != 0 ? Math.Min(h.Timeout, _limits.RoundTimeoutMs) : _limits.RoundTimeoutMs;
             long deadline = now + timeout * _ticksPerMs;
             slot.Open(jobIndex, h, (int)chunkCount, deadline);
+            slot.Opened = now;
             job.SlotByPosition[position] = slot.Index;
             job.Open++;
             if (deadline < _nextDeadline) _nextDeadline = deadline;
@@ -202,7 +210,7 @@ public sealed class ConsensusCollector
         int answer = state == ChunkState.Ok
             ? WriteResult(buffer, h, slot, index)
             : StatusAnswer.BadRequest(buffer, h, Epoch, Field.Weight);
-        if (slot.ChunksOpen == 0) FinishRound(slot);
+        if (slot.ChunksOpen == 0) FinishRound(slot, now);
         return answer;
     }
 
@@ -299,8 +307,9 @@ public sealed class ConsensusCollector
         return _slots[s];
     }
 
-    private void FinishRound(RoundSlot slot)
+    private void FinishRound(RoundSlot slot, long now)
     {
+        RoundTimes.Record(now - slot.Opened);
         slot.State = SlotState.Finished;
         JobEntry job = _jobs[slot.JobIndex];
         job.Open--;
@@ -422,7 +431,7 @@ public sealed class ConsensusCollector
             }
             for (int i = 0; i < slot.ChunkCount; i++)
                 if (slot.States[i] == ChunkState.Open) Close(slot, i, complete: false, except: -1);
-            FinishRound(slot);
+            FinishRound(slot, now);
         }
         _nextDeadline = next;
     }

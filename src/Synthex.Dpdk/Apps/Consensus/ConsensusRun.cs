@@ -144,6 +144,16 @@ public sealed class ConsensusRun
         return (int)((x * 0x9E3779B97F4A7C15UL) >> (64 - 12));
     }
 
+    /// <summary>Round completion times, every worker's histogram added up (allocates: for readers).</summary>
+    public HistogramSnapshot RoundTimes()
+    {
+        var histograms = new List<LatencyHistogram>();
+        int count = Math.Min(WorkerCount, MaxWorkers);
+        for (int i = 0; i < count; i++)
+            if (Volatile.Read(ref _workers[i]) is { } w) histograms.Add(w.Collector.RoundTimes);
+        return LatencyHistogram.Sum(histograms);
+    }
+
     /// <summary>The counters of every worker summed, by name, with the run's own (allocates: for the report).</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Snapshot()
     {

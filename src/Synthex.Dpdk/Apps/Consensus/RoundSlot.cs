@@ -54,6 +54,8 @@ internal sealed class RoundSlot
     public int ChunkCount;
     public int ChunksOpen;
     public long Deadline;
+    /// <summary>When the first contribution opened the round (the collector's clock): its completion time starts here.</summary>
+    public long Opened;
 
     public readonly float[] Values;
     public readonly double[] WeightSums;

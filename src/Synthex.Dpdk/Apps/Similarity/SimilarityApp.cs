@@ -108,6 +108,8 @@ public sealed class SimilarityApp : AppDescriptor
 
         public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters() => service.Counters;
 
+        public override IReadOnlyList<KeyValuePair<string, HistogramSnapshot>> ServiceHistograms() => [new("query", service.QueryTimes())];
+
         public void Dispose()
         {
             reloader.Dispose(); // no reload runs while the service stops

@@ -111,7 +111,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop, settings.Idle, rxWait));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
-        DpdkTelemetry.Register(_counters, Console.Out);
+        DpdkTelemetry.Register(_counters, _ports, _pools, Console.Out);
         DpdkPacketCapture.Enable(Console.Out);
         _running = true; // from here Stop() must join: a launch failing half-way leaves others running
         foreach (var worker in _workers) worker.Launch();
@@ -151,6 +151,8 @@ internal sealed unsafe class DpdkBackend : IBackend
                                     $"{port.RxQueues} rx x {port.RxDescriptors}, {port.TxQueues} tx x {port.TxDescriptors}");
         }
     }
+
+    public IReadOnlyList<PoolStats> ReadPools() => _pools.Read();
 
     public IReadOnlyList<PortStats> ReadPortStats(bool extended)
         => _finalStats ?? _ports.Select(p => p.ReadStats(extended)).ToArray();

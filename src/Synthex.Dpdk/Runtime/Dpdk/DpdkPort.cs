@@ -21,17 +21,21 @@ internal sealed unsafe class DpdkPort : IDisposable
     /// </summary>
     private const byte MaxPortsIsRteMaxEthports = (byte)(FrameMeta.MaxPorts == Constants.RTE_MAX_ETHPORTS ? 0 : 256);
 
-    private DpdkPort(ushort id, string name, ulong mac, int socket)
+    private DpdkPort(ushort id, string name, ulong mac, int socket, string driver)
     {
         Id = id;
         Name = name;
         Mac = mac;
         Socket = socket;
+        Driver = driver;
     }
 
     public ushort Id { get; }
     public string Name { get; }
     public ulong Mac { get; }
+
+    /// <summary>The PMD's name (<c>net_tap</c>, <c>net_null</c>, <c>net_ice</c>...), for operators: <c>/synthex/ports</c>.</summary>
+    public string Driver { get; }
 
     /// <summary>NUMA socket of the device (0 when DPDK does not know).</summary>
     public int Socket { get; }
@@ -57,7 +61,10 @@ internal sealed unsafe class DpdkPort : IDisposable
             ulong mac = 0;
             for (int i = 0; i < 6; i++) mac = (mac << 8) | addr.addr_bytes[i];
             int socket = Ethdev.rte_eth_dev_socket_id(id);
-            ports.Add(new DpdkPort(id, Marshal.PtrToStringUTF8((nint)name) ?? $"port{id}", mac, socket < 0 ? 0 : socket));
+            rte_eth_dev_info info;
+            string driver = Ethdev.rte_eth_dev_info_get(id, &info) == 0 && info.driver_name is not null
+                ? Marshal.PtrToStringUTF8((nint)info.driver_name) ?? "?" : "?";
+            ports.Add(new DpdkPort(id, Marshal.PtrToStringUTF8((nint)name) ?? $"port{id}", mac, socket < 0 ? 0 : socket, driver));
         }
         return ports;
     }

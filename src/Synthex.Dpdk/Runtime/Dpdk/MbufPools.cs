@@ -97,6 +97,19 @@ internal sealed unsafe class MbufPools : IDisposable
         return n;
     }
 
+    /// <summary>Every pool by name (RX pools per socket, the origin pool), read now; empty once disposed.</summary>
+    public IReadOnlyList<Telemetry.PoolStats> Read()
+    {
+        // Readers (telemetry's thread, the control thread) against Dispose: never a freed pool.
+        lock (_bySocket)
+        {
+            var result = new List<Telemetry.PoolStats>(_bySocket.Count);
+            foreach (var (name, pool) in _bySocket)
+                result.Add(new Telemetry.PoolStats(name, Mempool.rte_mempool_in_use_count((rte_mempool*)pool), ((rte_mempool*)pool)->size));
+            return result;
+        }
+    }
+
     public long Capacity()
     {
         long n = 0;
@@ -106,7 +119,10 @@ internal sealed unsafe class MbufPools : IDisposable
 
     public void Dispose()
     {
-        foreach (var pool in _bySocket.Values) Mempool.rte_mempool_free((rte_mempool*)pool);
-        _bySocket.Clear();
+        lock (_bySocket)
+        {
+            foreach (var pool in _bySocket.Values) Mempool.rte_mempool_free((rte_mempool*)pool);
+            _bySocket.Clear();
+        }
     }
 }
