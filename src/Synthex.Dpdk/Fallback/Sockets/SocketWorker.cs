@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Synthex.Dpdk.Fallback.Interop;
@@ -32,12 +33,14 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     private IoVec* _sendIovs;
     private OriginSlots? _origin;   // apps that originate: their datagrams' buffers
     private int* _originTaken;      // slots in the current send batch
+    private ReceiveSpin _spin;      // spin or block when out of datagrams
 
     public SocketWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app)
         : base(index, fd, options, stop)
     {
         _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
         _intake.AttachWorker();
+        _spin = new ReceiveSpin(options.SpinMicroseconds);
     }
 
     protected override void SetUp()
@@ -93,7 +96,8 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     {
         while (!Stop.IsRequested)
         {
-            int n = Receive(MSG_WAITFORONE);
+            int n = _spin.OutOfWork() ? SpinReceive() : Receive(MSG_WAITFORONE, _batch);
+            if (n > 0) _spin.Arrived();
             if (n < 0)
             {
                 int errno = Libc.LastErrno;
@@ -120,7 +124,7 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         // the kernel took for this socket.
         for (int round = 0; round < DrainBatchesAtStop; round++)
         {
-            int n = Receive(MSG_DONTWAIT);
+            int n = Receive(MSG_DONTWAIT, _batch);
             if (n <= 0) break;
             Counters.Poll(n);
             int replies = Process(n);
@@ -136,17 +140,38 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         }
     }
 
-    /// <summary>One <c>recvmmsg</c> of up to a batch with <paramref name="flags"/>, its headers' lengths and flags reset first (the kernel overwrites them).</summary>
+    /// <summary>One <c>recvmmsg</c> of up to <paramref name="count"/> datagrams with <paramref name="flags"/>, its headers' lengths and flags reset first (the kernel overwrites them).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Receive(int flags)
+    private int Receive(int flags, int count)
     {
-        for (int i = 0; i < _batch; i++)
+        for (int i = 0; i < count; i++)
         {
             _recv[i].Hdr.NameLen = NameSpace;
             _recv[i].Hdr.ControlLen = ControlSpace;
             _recv[i].Hdr.Flags = 0;
         }
-        return Libc.RecvMmsg(Fd, _recv, (uint)_batch, flags, null);
+        return Libc.RecvMmsg(Fd, _recv, (uint)count, flags, null);
+    }
+
+    /// <summary>
+    /// Traffic is flowing (<see cref="ReceiveSpin"/>): non-blocking receives until a datagram
+    /// comes or the spin window ends, then the blocking one. The first try takes a whole batch
+    /// (a backlog, under load); once it found the socket empty, the tries take one datagram:
+    /// <c>recvmmsg</c> goes back to the socket for a second one after the first, and in ping-pong
+    /// there never is one.
+    /// </summary>
+    private int SpinReceive()
+    {
+        int n = Receive(MSG_DONTWAIT, _batch);
+        if (n >= 0 || Libc.LastErrno != Errno.EAGAIN) return n;
+        long deadline = _spin.Deadline;
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            n = Receive(MSG_DONTWAIT, 1);
+            if (n >= 0 || Libc.LastErrno != Errno.EAGAIN) return n;
+        }
+        _spin.Missed();
+        return Receive(MSG_WAITFORONE, _batch);
     }
 
     /// <summary>Runs the app over <paramref name="n"/> received datagrams; returns replies queued.</summary>
