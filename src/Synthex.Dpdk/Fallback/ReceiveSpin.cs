@@ -54,7 +54,7 @@ internal struct ReceiveSpin
     public void Arrived()
     {
         if (_waitingSince == 0) return; // the worker never ran out: nothing measured
-        _flowing = Stopwatch.GetTimestamp() - _waitingSince <= _windowTicks;
+        _flowing = _windowTicks > 0 && Stopwatch.GetTimestamp() - _waitingSince <= _windowTicks;
         _waitingSince = 0;
     }
 

@@ -16,7 +16,9 @@ namespace Synthex.Dpdk.Fallback.IoUring;
 /// is sent with <c>SENDMSG</c> straight from the same buffer, whose address area already holds
 /// the sender. The buffer goes back to the ring when the send completes. Every loop iteration is
 /// one <c>io_uring_enter</c>: it submits all replies prepared since the last one, runs the
-/// deferred completion work, and waits for the next completion.
+/// deferred completion work, and waits for the next completion — except while traffic flows
+/// (<see cref="ReceiveSpin"/>): then the replies are submitted at once and the worker spins on the
+/// ring's memory for the next datagram, for at most the spin window, before it blocks.
 /// </summary>
 /// <remarks>
 /// <para>Backpressure: replies hold buffers until their sends complete. When every buffer is held

@@ -19,7 +19,9 @@ namespace Synthex.Dpdk.Fallback.Sockets;
 /// The socket is blocking with a 100 ms receive timeout (1 ms for apps that originate): <c>MSG_WAITFORONE</c> sleeps until one
 /// datagram arrives and then takes whatever else is queued, and the timeout lets the worker see a
 /// stop request. A blocking <c>sendmmsg</c> waits when the send queue is full rather than
-/// dropping; a reply the kernel refuses is counted as <c>send_failed</c> and skipped.
+/// dropping; a reply the kernel refuses is counted as <c>send_failed</c> and skipped. While
+/// traffic flows (<see cref="ReceiveSpin"/>) the receive is first tried without blocking, for up to
+/// the spin window, so the worker does not sleep between datagrams that come close together.
 /// </remarks>
 internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, IDatagramApp
 {
