@@ -16,88 +16,126 @@ namespace Synthex.Dpdk.Tests.Fallback;
 [Collection(OsServerCollection.Name)]
 public class ReceiveSpinTests(ITestOutputHelper output)
 {
-    // Windows far from any scheduling delay, so the decisions below do not depend on timing:
-    // "within" is half an hour, "beyond" is 1 µs after a 5 ms sleep.
-    private const int HalfAnHourUs = int.MaxValue;
-    private const int OneUs = 1;
+    // The decision takes its timestamps from the worker: synthetic ones here, so nothing below
+    // depends on how the test is scheduled. W = one window.
+    private const long T0 = 1_000_000_000;
 
     [Fact]
     public void A_worker_that_has_seen_no_traffic_blocks()
     {
-        var spin = new ReceiveSpin(HalfAnHourUs);
-        Assert.False(spin.OutOfWork());
+        var spin = new ReceiveSpin(50);
+        Assert.False(spin.OutOfWork(T0));
     }
 
     [Fact]
     public void A_datagram_within_the_window_makes_the_next_wait_a_spin()
     {
-        var spin = new ReceiveSpin(HalfAnHourUs);
-        Assert.False(spin.OutOfWork());
-        spin.Arrived();
-        Assert.True(spin.OutOfWork());
+        var spin = new ReceiveSpin(50);
+        long w = spin.WindowTicks;
+        Assert.False(spin.OutOfWork(T0));
+        spin.Arrived(T0 + w);
+        Assert.True(spin.OutOfWork(T0 + w + 1));
+        Assert.Equal(T0 + 2 * w + 1, spin.Deadline);
     }
 
     [Fact]
     public void A_gap_longer_than_the_window_makes_the_next_wait_block()
     {
-        var spin = new ReceiveSpin(OneUs);
-        spin.OutOfWork();
-        spin.Arrived();
-        spin.OutOfWork();
-        Thread.Sleep(5);
-        spin.Arrived();
-        Assert.False(spin.OutOfWork());
+        var spin = new ReceiveSpin(50);
+        long w = spin.WindowTicks;
+        spin.OutOfWork(T0);
+        spin.Arrived(T0 + w + 1);
+        Assert.False(spin.OutOfWork(T0 + 2 * w));
     }
 
     [Fact]
     public void A_spin_that_ran_out_blocks_until_a_datagram_comes_within_the_window_again()
     {
-        var spin = new ReceiveSpin(HalfAnHourUs);
-        spin.OutOfWork();
-        spin.Arrived();
-        Assert.True(spin.OutOfWork());
-        spin.Missed();
-        Assert.False(spin.OutOfWork());
-        spin.Arrived(); // the gap is still measured from when the work ran out: within half an hour
-        Assert.True(spin.OutOfWork());
+        var spin = new ReceiveSpin(50);
+        long w = spin.WindowTicks;
+        spin.OutOfWork(T0);
+        spin.Arrived(T0 + 1);
+        Assert.True(spin.OutOfWork(T0 + 2));
+        spin.Missed(T0 + 2 + w);
+        Assert.False(spin.OutOfWork(T0 + 2 + w)); // the same gap: now blocking
+        spin.Arrived(T0 + 5 * w);                 // long after: still blocking next time
+        Assert.False(spin.OutOfWork(T0 + 5 * w + 1));
+        spin.Arrived(T0 + 5 * w + 2);             // within the window of its gap
+        Assert.True(spin.OutOfWork(T0 + 5 * w + 3));
+    }
+
+    [Fact]
+    public void A_spin_taken_off_the_cpu_backs_off_for_100_ms()
+    {
+        var spin = new ReceiveSpin(50);
+        long w = spin.WindowTicks, ms = System.Diagnostics.Stopwatch.Frequency / 1000;
+        spin.OutOfWork(T0);
+        spin.Arrived(T0 + 1);
+        Assert.True(spin.OutOfWork(T0 + 2));
+        spin.Missed(T0 + 2 + 3 * w); // saw its deadline only three windows in: it was preempted
+        spin.Arrived(T0 + 2 + 3 * w + 1);
+        for (long t = T0 + 10 * w; t < T0 + 2 + 3 * w + 100 * ms; t += 10 * ms)
+        {
+            spin.OutOfWork(t);
+            spin.Arrived(t + 1); // gaps within the window: would spin, but the backoff holds
+            Assert.False(spin.OutOfWork(t + 2), $"spins {(t - T0) / ms} ms after the preempted spin");
+            spin.Arrived(t + 3);
+        }
+        spin.OutOfWork(T0 + 200 * ms);
+        spin.Arrived(T0 + 200 * ms + 1);
+        Assert.True(spin.OutOfWork(T0 + 200 * ms + 2));
+    }
+
+    [Fact]
+    public void A_spin_whose_datagram_came_after_two_windows_backs_off_too()
+    {
+        var spin = new ReceiveSpin(50);
+        long w = spin.WindowTicks;
+        spin.OutOfWork(T0);
+        spin.Arrived(T0 + 1);
+        Assert.True(spin.OutOfWork(T0 + 2));
+        spin.Arrived(T0 + 2 + 2 * w + 1); // off the CPU between its last deadline check and now
+        spin.OutOfWork(T0 + 3 * w);
+        spin.Arrived(T0 + 3 * w + 1);
+        Assert.False(spin.OutOfWork(T0 + 3 * w + 2));
     }
 
     [Fact]
     public void A_zero_window_never_spins()
     {
         var spin = new ReceiveSpin(0);
-        for (int i = 0; i < 3; i++)
+        for (long t = T0; t < T0 + 3; t++)
         {
-            Assert.False(spin.OutOfWork());
-            spin.Arrived();
+            Assert.False(spin.OutOfWork(t));
+            spin.Arrived(t);
         }
-        Assert.False(spin.OutOfWork());
+        Assert.False(spin.OutOfWork(T0 + 10));
     }
 
     [Fact]
     public void Arrivals_while_the_worker_never_ran_out_change_nothing()
     {
-        var spin = new ReceiveSpin(HalfAnHourUs);
-        spin.Arrived();
-        spin.Arrived();
-        Assert.False(spin.OutOfWork());
+        var spin = new ReceiveSpin(50);
+        spin.Arrived(T0);
+        spin.Arrived(T0 + 1);
+        Assert.False(spin.OutOfWork(T0 + 2));
     }
 
     [Fact]
     public void The_spin_returns_when_the_condition_holds_and_gives_up_at_the_deadline()
     {
-        var spin = new ReceiveSpin(HalfAnHourUs);
-        spin.OutOfWork();
+        // Real clock: a deadline half an hour away, then one already past.
+        var spin = new ReceiveSpin(int.MaxValue);
+        spin.OutOfWork(System.Diagnostics.Stopwatch.GetTimestamp());
         var after = new AfterChecks(1000);
         Assert.True(spin.SpinUntil(ref after));
         Assert.Equal(1000, after.Checks);
 
-        var brief = new ReceiveSpin(OneUs);
-        brief.OutOfWork();
-        Thread.Sleep(5); // the deadline has passed
+        var brief = new ReceiveSpin(1);
+        brief.OutOfWork(System.Diagnostics.Stopwatch.GetTimestamp() - System.Diagnostics.Stopwatch.Frequency);
         var never = new AfterChecks(int.MaxValue);
         Assert.False(brief.SpinUntil(ref never));
-        Assert.InRange(never.Checks, 1, 16); // the clock is read every 16 checks
+        Assert.Equal(16, never.Checks); // the clock is read every 16 checks
     }
 
     private struct AfterChecks(int n) : ISpinCondition

@@ -148,7 +148,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             {
                 wait = ring.CqReady != 0 ? 0u : 1u;
             }
-            else if (!draining && _spin.OutOfWork())
+            else if (!draining && _spin.OutOfWork(Stopwatch.GetTimestamp()))
             {
                 // Traffic is flowing: send the replies now, then spin (bounded) for the next
                 // datagram instead of sleeping, so the vCPU is awake when it comes. Two enters per
@@ -157,7 +157,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
                 var ready = new CompletionReady(ring);
                 if (!_spin.SpinUntil(ref ready))
                 {
-                    _spin.Missed();
+                    _spin.Missed(Stopwatch.GetTimestamp());
                     wait = 1;
                 }
                 else if (!ring.TaskRunPending)
@@ -235,7 +235,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         ring.CqAdvance(n);
         buffers.Publish();
         Counters.Poll(received);
-        if (received != 0) _spin.Arrived();
+        if (received != 0) _spin.Arrived(Stopwatch.GetTimestamp());
         // Folded per app: only apps that originate pay for the question.
         if (!draining) _intake.Poll();
         // While draining only an app that polls still originates: what it owes at stop.

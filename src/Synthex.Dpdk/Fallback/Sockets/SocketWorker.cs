@@ -98,8 +98,8 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     {
         while (!Stop.IsRequested)
         {
-            int n = _spin.OutOfWork() ? SpinReceive() : Receive(MSG_WAITFORONE, _batch);
-            if (n > 0) _spin.Arrived();
+            int n = _spin.OutOfWork(Stopwatch.GetTimestamp()) ? SpinReceive() : Receive(MSG_WAITFORONE, _batch);
+            if (n > 0) _spin.Arrived(Stopwatch.GetTimestamp());
             if (n < 0)
             {
                 int errno = Libc.LastErrno;
@@ -167,12 +167,13 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         int n = Receive(MSG_DONTWAIT, _batch);
         if (n >= 0 || Libc.LastErrno != Errno.EAGAIN) return n;
         long deadline = _spin.Deadline;
-        while (Stopwatch.GetTimestamp() < deadline)
+        for (int tries = 1; Stopwatch.GetTimestamp() < deadline; tries++)
         {
             n = Receive(MSG_DONTWAIT, 1);
             if (n >= 0 || Libc.LastErrno != Errno.EAGAIN) return n;
+            if ((tries & 7) == 0) ReceiveSpin.YieldNow(); // a try is a system call, ~1 µs
         }
-        _spin.Missed();
+        _spin.Missed(Stopwatch.GetTimestamp());
         return Receive(MSG_WAITFORONE, _batch);
     }
 
