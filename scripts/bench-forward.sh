@@ -171,8 +171,8 @@ if [[ $worker_counts == *" "* && $first == 1 ]]; then
                 t1=${med_tw["$mode $burst 1"]} s1=${med_sw["$mode $burst 1"]}
                 tw_=${med_tw["$mode $burst $w"]} sw_=${med_sw["$mode $burst $w"]}
                 printf '%-8s %5s %2s | %9s %6s | %9s %6s\n' "$mode" "$burst" "$w" \
-                    "$tw_" "$(awk -v a="$tw_" -v b="$t1" -v w="$w" 'BEGIN { printf "%.3f", b > 0 ? a / (w * b) : 0 }')" \
-                    "$sw_" "$(awk -v a="$sw_" -v b="$s1" -v w="$w" 'BEGIN { printf "%.3f", b > 0 ? a / (w * b) : 0 }')"
+                    "$tw_" "$(awk -v a="$tw_" -v b="$t1" -v w="$w" 'BEGIN { printf "%.3f", (b > 0 ? a / (w * b) : 0) }')" \
+                    "$sw_" "$(awk -v a="$sw_" -v b="$s1" -v w="$w" 'BEGIN { printf "%.3f", (b > 0 ? a / (w * b) : 0) }')"
             done
         done
     done
