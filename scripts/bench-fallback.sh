@@ -4,8 +4,12 @@
 # sockets. Prints replies/s, latency percentiles, server CPU-seconds per million datagrams, and
 # ratios against sockperf. A benchmark, not a test: see docs/BENCHMARKS.md "OS fallback".
 #
-#   scripts/bench-fallback.sh [-t SECONDS] [-n ROUNDS] [-m MSG_SIZE] [-r RATE] [-o results.md]
+#   scripts/bench-fallback.sh [-t SECONDS] [-n ROUNDS] [-m MSG_SIZE] [-r RATE] [-o results.md] [-l "LOADS"] [-b]
 #   scripts/bench-fallback.sh -z     # SENDMSG vs SENDMSG_ZC: server CPU per datagram by size
+#   -l  the loads to run, of "ping-pong under-load max" (default all three)
+#   -b  also run both backends with --spin-us 0 (servers io-uring/block, socket/block): the loop
+#       that always blocks when out of datagrams, as before the receive spin, in the same rounds
+#   SYNTHEX=path/to/synthex.dll runs that build instead of building this checkout
 #
 # Three loads per server, each against a fresh server process:
 #   ping-pong    one message in flight: round-trip latency (p50/p99/p99.9) and replies/s;
@@ -25,15 +29,19 @@ ZC=0
 MSG=64
 RATE=40000
 OUT=""
-while getopts "t:n:m:r:o:zh" opt; do
+LOADS="ping-pong under-load max"
+SERVERS="sockperf io-uring socket"
+while getopts "t:n:m:r:o:l:bzh" opt; do
   case $opt in
     z) ZC=1 ;;
+    l) LOADS=$OPTARG ;;
+    b) SERVERS="sockperf io-uring io-uring/block socket socket/block" ;;
     t) SECONDS_PER_RUN=$OPTARG ;;
     n) ROUNDS=$OPTARG ;;
     m) MSG=$OPTARG ;;
     r) RATE=$OPTARG ;;
     o) OUT=$OPTARG ;;
-    *) sed -n '2,21p' "$0"; exit 2 ;;
+    *) sed -n '2,25p' "$0"; exit 2 ;;
   esac
 done
 
@@ -112,10 +120,14 @@ CS
   exit 0
 fi
 
-echo "building synthex (Release)..." >&2
-dotnet build -c Release -v q -nologo "$ROOT/src/Synthex.Dpdk.Cli/Synthex.Dpdk.Cli.csproj" -o "$WORK/bin" >"$WORK/build.log" 2>&1 \
-  || { cat "$WORK/build.log" >&2; exit 1; }
-SYNTHEX=(dotnet "$WORK/bin/synthex.dll")
+if [[ -n ${SYNTHEX:-} ]]; then
+  SYNTHEX=(dotnet "$SYNTHEX")
+else
+  echo "building synthex (Release)..." >&2
+  dotnet build -c Release -v q -nologo "$ROOT/src/Synthex.Dpdk.Cli/Synthex.Dpdk.Cli.csproj" -o "$WORK/bin" >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+  SYNTHEX=(dotnet "$WORK/bin/synthex.dll")
+fi
 
 PORT=$(( 20000 + RANDOM % 20000 ))
 TICKS=$(getconf CLK_TCK)
@@ -135,13 +147,15 @@ start_server() { # name -> SERVER_PID, SERVER_LOG
   local name=$1
   SERVER_NAME=$name
   PORT=$(( PORT + 1 ))
-  SERVER_LOG="$WORK/$name-$PORT.log"
-  REPORT="$WORK/$name-$PORT.json"
+  SERVER_LOG="$WORK/${name//\//-}-$PORT.log"
+  REPORT="$WORK/${name//\//-}-$PORT.json"
+  local spin=()
+  [[ $name == */block ]] && spin=(--spin-us 0)
   case $name in
     sockperf) taskset -c "$SERVER_CPU" sockperf server -i 127.0.0.1 -p "$PORT" --buffer-size 4194304 >"$SERVER_LOG" 2>&1 & ;;
-    io-uring|socket)
-      taskset -c "$SERVER_CPU" "${SYNTHEX[@]}" run --app reflect --backend "$name" --listen "127.0.0.1:$PORT" \
-        --workers 1 --stats-interval 0 --stats-json "$REPORT" >"$SERVER_LOG" 2>&1 & ;;
+    io-uring*|socket*)
+      taskset -c "$SERVER_CPU" "${SYNTHEX[@]}" run --app reflect --backend "${name%/block}" --listen "127.0.0.1:$PORT" \
+        --workers 1 --stats-interval 0 --stats-json "$REPORT" "${spin[@]}" >"$SERVER_LOG" 2>&1 & ;;
   esac
   SERVER_PID=$!
   wait_udp_listen "$PORT"
@@ -193,8 +207,8 @@ PY
 : >"$WORK/results"
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
-  for mode in ping-pong under-load max; do
-    for name in sockperf io-uring socket; do
+  for mode in $LOADS; do
+    for name in $SERVERS; do
       echo "  round $round: $mode against $name..." >&2
       run_load "$name" "$mode"
     done
@@ -217,7 +231,7 @@ print("| load | server | replies/s | sent/s | lost | p50 µs | p99 µs | p99.9 �
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for mode in ("ping-pong", "under-load", "max"):
     b = med.get((mode, "sockperf"))
-    for name in ("sockperf", "io-uring", "socket"):
+    for name in ("sockperf", "io-uring", "io-uring/block", "socket", "socket/block"):
         m = med.get((mode, name))
         if m is None or b is None: continue
         rps, sps, lost, p50, p99, p999, cpu, rxs, cpm = m

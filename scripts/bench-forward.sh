@@ -15,7 +15,16 @@
 # rate is its steady one (report's "steady": after a 1 s warm-up, as testpmd's first second is
 # skipped) where the report has it; SYNTHEX=PATH runs another synthex build (a before/after).
 #
-# Usage: [SYNTHEX=path/to/synthex] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)]
+# Multi-core scaling: WORKERS (default "1") is a list of forwarding lcore counts, e.g. "1 2" here or
+# "1 2 4 8" on a larger machine. At W workers both tools get W forwarding lcores and W RX and TX
+# queues per port (synthex --rx-queues W; testpmd --nb-cores=W --rxq=W --txq=W), so each lcore
+# polls one queue of each port, and the same mbuf pool (synthex's sizing, at least 8191). When the
+# machine has fewer CPUs than W + 1 the main lcore (control only, mostly asleep) shares CPU 0 with
+# the first worker (--lcores 0@0,1@0,2@1,...); W above the CPU count is skipped. "cpu" rates divide
+# by the CPU time of the W busiest threads (the forwarding lcores). After the medians, a scaling
+# table: each count's rate against W x the 1-worker rate (the efficiency), for both tools.
+#
+# Usage: [SYNTHEX=path/to/synthex] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)] [WORKERS (default "1")]
 # Needs: a Release build (scripts/bootstrap.sh), dpdk-testpmd (Debian dpdk-dev), root, free hugepages.
 set -euo pipefail
 
@@ -24,6 +33,7 @@ seconds=${1:-4}
 bursts=${2:-32 64 128}
 modes=${3:-io macswap}
 rounds=${4:-3}
+worker_counts=${5:-1}
 synthex=${SYNTHEX:-$root/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex}
 [[ -x $synthex ]] || { echo "bench-forward.sh: build first (scripts/bootstrap.sh)" >&2; exit 3; }
 command -v dpdk-testpmd >/dev/null || { echo "bench-forward.sh: dpdk-testpmd missing (apt-get install dpdk-dev)" >&2; exit 3; }
@@ -35,19 +45,36 @@ else
     echo "bench-forward.sh: only $free free hugepages: running on ordinary memory, which TLB misses slow down (run ./hugepages-setup.sh)" >&2
     memory=(--no-huge -m 512 --no-shconf)
 fi
-eal=(-l 0,1 --no-pci "${memory[@]}" --log-level=lib.eal:error --vdev net_null0 --vdev net_null1)
+eal_common=(--no-pci "${memory[@]}" --log-level=lib.eal:error --vdev net_null0 --vdev net_null1)
+cpus=$(nproc)
+eal=() workers=1 mbufs=8191
+# EAL lcores, queues and pool for W forwarding lcores: sets eal, workers, mbufs.
+use_workers() { # W
+    workers=$1
+    if ((workers + 1 <= cpus)); then
+        eal=(-l "0-$workers" "${eal_common[@]}")
+    else
+        local map="0@0" i
+        for ((i = 1; i <= workers; i++)); do map+=",$i@$(((i - 1) % cpus))"; done
+        eal=(--lcores "$map" "${eal_common[@]}")
+    fi
+    # synthex's MbufPools.SizeFor: 2 ports x W queues x (1024 RX + 1024 TX descriptors), a 256-mbuf
+    # cache and bursts per lcore, rounded up to 2^k - 1, at least 8191; testpmd gets the same.
+    local n=$((2 * workers * 2048 + (workers + 1) * (256 + 4 * 128))) size=1
+    while ((size - 1 < n)); do size=$((size * 2)); done
+    mbufs=$((size - 1 > 8191 ? size - 1 : 8191))
+}
 work=$(mktemp -d /tmp/bench-forward.XXXXXX)
 # EAL leaves its runtime directories behind: remove this script's with its work directory.
 trap 'rm -rf "$work" /var/run/dpdk/bench-tp-$$ /var/run/dpdk/bench-sx-$$ /dev/hugepages/bench-tp-$$* /dev/hugepages/bench-sx-$$*' EXIT
 
-# CPU seconds of a process's busiest thread: its forwarding lcore, which polls at 100%.
+# CPU seconds of a process's $workers busiest threads: its forwarding lcores, which poll at 100%.
 busiest_thread_cpu() { # pid
-    local best=0 t
+    local t
     for stat in /proc/"$1"/task/*/stat; do
         t=$(sed 's/.*) //' "$stat" 2>/dev/null | awk '{ print $12 + $13 }') || continue
-        ((t > best)) && best=$t
-    done
-    awk -v t="$best" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+        echo "$t"
+    done | sort -gr | head -n "$workers" | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%.3f", t / hz }'
 }
 
 # Both tools run in the background for $seconds, their forwarding thread's CPU time is read, then
@@ -59,7 +86,8 @@ testpmd_run() { # mode burst -> "wall cpu"
     local mode=$1
     [[ $mode == l2fwd ]] && mode=mac # testpmd's mac mode: peer MAC as destination, the port's own as source
     dpdk-testpmd "${eal[@]}" --file-prefix "bench-tp-$$" -- \
-        --forward-mode="$mode" --burst="$2" --total-num-mbufs=8191 --mbcache=256 --stats-period 1 --auto-start \
+        --forward-mode="$mode" --burst="$2" --total-num-mbufs="$mbufs" --mbcache=256 --stats-period 1 --auto-start \
+        --nb-cores="$workers" --rxq="$workers" --txq="$workers" \
         >"$work/testpmd.out" 2>&1 &
     local pid=$!
     sleep "$seconds"
@@ -76,7 +104,7 @@ testpmd_run() { # mode burst -> "wall cpu"
 }
 
 synthex_run() { # mode burst -> "wall cpu"
-    "$synthex" run --app forward --mode "$1" --burst "$2" --idle busy --stats-interval 0 \
+    "$synthex" run --app forward --mode "$1" --burst "$2" --idle busy --stats-interval 0 --rx-queues "$workers" \
         --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1 &
     local pid=$!
     sleep "$seconds"
@@ -97,25 +125,55 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v s="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.3f", s / t; else print "nan" }'; }
 
-printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s\n' mode burst tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio
+header() { printf '%-8s %5s %2s | %9s %9s %6s | %9s %9s %6s\n' mode burst W tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio; }
+header
 summary=()
-for mode in $modes; do
-    for burst in $bursts; do
-        wr=() cr=() tw=() sw=() tc=() sc=()
-        for ((round = 1; round <= rounds; round++)); do
-            read -r t_wall t_cpu < <(testpmd_run "$mode" "$burst")
-            read -r s_wall s_cpu < <(synthex_run "$mode" "$burst")
-            printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s   (round %d)\n' "$mode" "$burst" \
-                "$t_wall" "$s_wall" "$(ratio "$s_wall" "$t_wall")" "$t_cpu" "$s_cpu" "$(ratio "$s_cpu" "$t_cpu")" "$round"
-            tw+=("$t_wall") sw+=("$s_wall") tc+=("$t_cpu") sc+=("$s_cpu")
-            wr+=("$(ratio "$s_wall" "$t_wall")") cr+=("$(ratio "$s_cpu" "$t_cpu")")
+declare -A med_tw med_sw # "mode burst W" -> median wall Mpps, for the scaling table
+for w in $worker_counts; do
+    if ((w > cpus)); then
+        echo "bench-forward.sh: $w workers need $w CPUs; this machine has $cpus: skipped" >&2
+        continue
+    fi
+    use_workers "$w"
+    for mode in $modes; do
+        for burst in $bursts; do
+            wr=() cr=() tw=() sw=() tc=() sc=()
+            for ((round = 1; round <= rounds; round++)); do
+                read -r t_wall t_cpu < <(testpmd_run "$mode" "$burst")
+                read -r s_wall s_cpu < <(synthex_run "$mode" "$burst")
+                printf '%-8s %5s %2s | %9s %9s %6s | %9s %9s %6s   (round %d)\n' "$mode" "$burst" "$w" \
+                    "$t_wall" "$s_wall" "$(ratio "$s_wall" "$t_wall")" "$t_cpu" "$s_cpu" "$(ratio "$s_cpu" "$t_cpu")" "$round"
+                tw+=("$t_wall") sw+=("$s_wall") tc+=("$t_cpu") sc+=("$s_cpu")
+                wr+=("$(ratio "$s_wall" "$t_wall")") cr+=("$(ratio "$s_cpu" "$t_cpu")")
+            done
+            m() { printf '%s\n' "$@" | median; }
+            med_tw["$mode $burst $w"]=$(m "${tw[@]}") med_sw["$mode $burst $w"]=$(m "${sw[@]}")
+            summary+=("$(printf '%-8s %5s %2s | %9s %9s %6s | %9s %9s %6s' "$mode" "$burst" "$w" \
+                "$(m "${tw[@]}")" "$(m "${sw[@]}")" "$(m "${wr[@]}")" "$(m "${tc[@]}")" "$(m "${sc[@]}")" "$(m "${cr[@]}")")")
         done
-        m() { printf '%s\n' "$@" | median; }
-        summary+=("$(printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s' "$mode" "$burst" \
-            "$(m "${tw[@]}")" "$(m "${sw[@]}")" "$(m "${wr[@]}")" "$(m "${tc[@]}")" "$(m "${sc[@]}")" "$(m "${cr[@]}")")")
     done
 done
 echo
-echo "medians of $rounds rounds (Mpps per forwarding core; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)):"
-printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s\n' mode burst tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio
+echo "medians of $rounds rounds (Mpps; wall: all forwarding lcores together, cpu: per CPU-second of the forwarding lcores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)):"
+header
 printf '%s\n' "${summary[@]}"
+
+# Scaling: the W-worker wall rate against W times the 1-worker one (1.0: linear).
+first=${worker_counts%% *}
+if [[ $worker_counts == *" "* && $first == 1 ]]; then
+    echo
+    echo "scaling (wall Mpps at W workers / (W x wall Mpps at 1 worker); medians):"
+    printf '%-8s %5s %2s | %9s %6s | %9s %6s\n' mode burst W tpmd_wall tpmd_eff sx_wall sx_eff
+    for mode in $modes; do
+        for burst in $bursts; do
+            for w in $worker_counts; do
+                [[ -n ${med_tw["$mode $burst $w"]:-} ]] || continue
+                t1=${med_tw["$mode $burst 1"]} s1=${med_sw["$mode $burst 1"]}
+                tw_=${med_tw["$mode $burst $w"]} sw_=${med_sw["$mode $burst $w"]}
+                printf '%-8s %5s %2s | %9s %6s | %9s %6s\n' "$mode" "$burst" "$w" \
+                    "$tw_" "$(awk -v a="$tw_" -v b="$t1" -v w="$w" 'BEGIN { printf "%.3f", (b > 0 ? a / (w * b) : 0) }')" \
+                    "$sw_" "$(awk -v a="$sw_" -v b="$s1" -v w="$w" 'BEGIN { printf "%.3f", (b > 0 ? a / (w * b) : 0) }')"
+            done
+        done
+    done
+fi

@@ -48,6 +48,7 @@ internal sealed class OsBackend : IBackend
             PinCpus = settings.PinCpus,
             BufferCount = settings.Buffers,
             BufferSize = settings.BufferSize,
+            SpinMicroseconds = settings.SpinMicroseconds,
         };
         try
         {

@@ -40,6 +40,12 @@ public sealed record OsBackendOptions
     /// </summary>
     public bool SendZeroCopy { get; init; }
 
+    /// <summary>
+    /// Microseconds a worker that ran out of datagrams spins before it blocks, only while traffic
+    /// flows (the last gap was shorter than this; <see cref="ReceiveSpin"/>); 0 never spins.
+    /// </summary>
+    public int SpinMicroseconds { get; init; } = Runtime.RunSettings.DefaultSpinMicroseconds;
+
     /// <summary>Socket backend: datagrams per recvmmsg/sendmmsg call.</summary>
     public int Batch { get; init; } = 64;
 }

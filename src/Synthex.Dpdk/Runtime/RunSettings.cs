@@ -68,6 +68,8 @@ public sealed record RunSettings
         new IntOption("buffers", "N", "OS backends: receive buffers per worker, a power of two", 64, 32768, s => s.Buffers, (s, v) => s with { Buffers = v }),
         new IntOption("buffer-size", "BYTES", "OS backends: bytes per receive buffer (larger datagrams are truncated_datagram drops)", 512, 65536,
             s => s.BufferSize, (s, v) => s with { BufferSize = v }),
+        new IntOption("spin-us", "US", "OS backends: while traffic flows, spin this long for the next datagram before blocking (0: always block)", 0, 1000,
+            s => s.SpinMicroseconds, (s, v) => s with { SpinMicroseconds = v }),
         new EnumOption<IdleMode>("idle", "MODE", "DPDK workers with nothing to do: busy (poll flat out, as testpmd; a core at 100%) | pause (spin with pause) | sleep (pause, then sleeps growing to 200 us; full polling from the first packet) | interrupt (pause, then sleep in epoll until the port's RX interrupt, as l3fwd-power; net_tap, virtio, real NICs; ports without RX interrupts, e.g. net_null/ring/pcap/memif, idle as sleep and say so). Default sleep. io-uring and socket workers block in the kernel whatever the mode",
             (s, v) => s with { Idle = v }),
         new TextOption("metrics", "[ADDR:]PORT", "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: on 127.0.0.1); default off",
@@ -168,6 +170,19 @@ public sealed record RunSettings
 
     /// <summary>OS backends: bytes per receive buffer, 512..65536; larger datagrams are dropped as <c>truncated_datagram</c>.</summary>
     public int BufferSize { get; init; } = 2048;
+
+    /// <summary>
+    /// OS backends: microseconds a worker that ran out of datagrams spins before it blocks, only
+    /// while traffic flows (the last gap was within this window), 0..1000; 0 always blocks.
+    /// </summary>
+    public int SpinMicroseconds { get; init; } = DefaultSpinMicroseconds;
+
+    /// <summary>
+    /// 50 µs: longer than a loopback round trip through a client on another vCPU (sockperf
+    /// ping-pong, 64 B: ~20-30 µs here), so ping-pong traffic keeps the worker spinning; short
+    /// enough that traffic sparser than 20 k datagrams/s never does.
+    /// </summary>
+    public const int DefaultSpinMicroseconds = 50;
 
     /// <summary>What a DPDK worker does when its queues stay empty (default: sleep, the cheapest at idle).</summary>
     public IdleMode Idle { get; init; } = IdleMode.Sleep;

@@ -18,11 +18,20 @@ public class ZeroAllocationTests(ITestOutputHelper output)
 {
     public static TheoryData<OsBackendKind> Kinds => [OsBackendKind.IoUring, OsBackendKind.Socket];
 
-    [Theory, MemberData(nameof(Kinds))]
-    public void A_million_datagrams_allocate_nothing_on_the_worker_and_collect_nothing(OsBackendKind kind)
+    /// <summary>With the receive spin (the default) and without it (the loop that always blocks; fewer datagrams: it is the slower one).</summary>
+    public static TheoryData<OsBackendKind, int, int> KindsAndSpins => new()
     {
-        const int total = 1_000_000, window = 64;
-        var options = new OsBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) };
+        { OsBackendKind.IoUring, Synthex.Dpdk.Runtime.RunSettings.DefaultSpinMicroseconds, 1_000_000 },
+        { OsBackendKind.Socket, Synthex.Dpdk.Runtime.RunSettings.DefaultSpinMicroseconds, 1_000_000 },
+        { OsBackendKind.IoUring, 0, 200_000 },
+        { OsBackendKind.Socket, 0, 200_000 },
+    };
+
+    [Theory, MemberData(nameof(KindsAndSpins))]
+    public void Datagrams_answered_allocate_nothing_on_the_worker_and_collect_nothing(OsBackendKind kind, int spinMicroseconds, int total)
+    {
+        const int window = 64;
+        var options = new OsBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), SpinMicroseconds = spinMicroseconds };
         using var server = OsServer.Start(kind, options, new Reflect());
         using var client = new UdpTestClient(server.LocalEndPoint);
         var payload = new byte[32];
@@ -47,7 +56,7 @@ public class ZeroAllocationTests(ITestOutputHelper output)
         int collections = GC.CollectionCount(0) - gcBefore;
 
         var c = server.Counters[0];
-        output.WriteLine($"{kind}: {total} datagrams in {elapsed.TotalSeconds:F2}s ({total / elapsed.TotalSeconds:F0}/s), " +
+        output.WriteLine($"{kind}, spin {spinMicroseconds} µs: {total} datagrams in {elapsed.TotalSeconds:F2}s ({total / elapsed.TotalSeconds:F0}/s), " +
                          $"worker allocated {c.LoopAllocatedBytes} B, gen0 collections {collections}");
         Assert.Equal(total, c.RxPackets);
         Assert.Equal(total, c.TxPackets);

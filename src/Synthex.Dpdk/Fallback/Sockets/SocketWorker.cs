@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Synthex.Dpdk.Fallback.Interop;
@@ -18,7 +19,9 @@ namespace Synthex.Dpdk.Fallback.Sockets;
 /// The socket is blocking with a 100 ms receive timeout (1 ms for apps that originate): <c>MSG_WAITFORONE</c> sleeps until one
 /// datagram arrives and then takes whatever else is queued, and the timeout lets the worker see a
 /// stop request. A blocking <c>sendmmsg</c> waits when the send queue is full rather than
-/// dropping; a reply the kernel refuses is counted as <c>send_failed</c> and skipped.
+/// dropping; a reply the kernel refuses is counted as <c>send_failed</c> and skipped. While
+/// traffic flows (<see cref="ReceiveSpin"/>) the receive is first tried without blocking, for up to
+/// the spin window, so the worker does not sleep between datagrams that come close together.
 /// </remarks>
 internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, IDatagramApp
 {
@@ -32,12 +35,14 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     private IoVec* _sendIovs;
     private OriginSlots? _origin;   // apps that originate: their datagrams' buffers
     private int* _originTaken;      // slots in the current send batch
+    private ReceiveSpin _spin;      // spin or block when out of datagrams
 
     public SocketWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app)
         : base(index, fd, options, stop)
     {
         _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
         _intake.AttachWorker();
+        _spin = new ReceiveSpin(options.SpinMicroseconds);
     }
 
     protected override void SetUp()
@@ -93,7 +98,8 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     {
         while (!Stop.IsRequested)
         {
-            int n = Receive(MSG_WAITFORONE);
+            int n = _spin.OutOfWork(Stopwatch.GetTimestamp()) ? SpinReceive() : Receive(MSG_WAITFORONE, _batch);
+            if (n > 0) _spin.Arrived(Stopwatch.GetTimestamp());
             if (n < 0)
             {
                 int errno = Libc.LastErrno;
@@ -120,7 +126,7 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         // the kernel took for this socket.
         for (int round = 0; round < DrainBatchesAtStop; round++)
         {
-            int n = Receive(MSG_DONTWAIT);
+            int n = Receive(MSG_DONTWAIT, _batch);
             if (n <= 0) break;
             Counters.Poll(n);
             int replies = Process(n);
@@ -136,17 +142,39 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
         }
     }
 
-    /// <summary>One <c>recvmmsg</c> of up to a batch with <paramref name="flags"/>, its headers' lengths and flags reset first (the kernel overwrites them).</summary>
+    /// <summary>One <c>recvmmsg</c> of up to <paramref name="count"/> datagrams with <paramref name="flags"/>, its headers' lengths and flags reset first (the kernel overwrites them).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Receive(int flags)
+    private int Receive(int flags, int count)
     {
-        for (int i = 0; i < _batch; i++)
+        for (int i = 0; i < count; i++)
         {
             _recv[i].Hdr.NameLen = NameSpace;
             _recv[i].Hdr.ControlLen = ControlSpace;
             _recv[i].Hdr.Flags = 0;
         }
-        return Libc.RecvMmsg(Fd, _recv, (uint)_batch, flags, null);
+        return Libc.RecvMmsg(Fd, _recv, (uint)count, flags, null);
+    }
+
+    /// <summary>
+    /// Traffic is flowing (<see cref="ReceiveSpin"/>): non-blocking receives until a datagram
+    /// comes or the spin window ends, then the blocking one. The first try takes a whole batch
+    /// (a backlog, under load); once it found the socket empty, the tries take one datagram:
+    /// <c>recvmmsg</c> goes back to the socket for a second one after the first, and in ping-pong
+    /// there never is one.
+    /// </summary>
+    private int SpinReceive()
+    {
+        int n = Receive(MSG_DONTWAIT, _batch);
+        if (n >= 0 || Libc.LastErrno != Errno.EAGAIN) return n;
+        long deadline = _spin.Deadline;
+        for (int tries = 1; Stopwatch.GetTimestamp() < deadline; tries++)
+        {
+            n = Receive(MSG_DONTWAIT, 1);
+            if (n >= 0 || Libc.LastErrno != Errno.EAGAIN) return n;
+            if ((tries & 7) == 0) ReceiveSpin.YieldNow(); // a try is a system call, ~1 µs
+        }
+        _spin.Missed(Stopwatch.GetTimestamp());
+        return Receive(MSG_WAITFORONE, _batch);
     }
 
     /// <summary>Runs the app over <paramref name="n"/> received datagrams; returns replies queued.</summary>
