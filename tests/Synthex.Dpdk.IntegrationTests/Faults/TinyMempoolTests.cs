@@ -11,9 +11,10 @@ namespace Synthex.Dpdk.IntegrationTests.Faults;
 /// <item>net_tap with 72 mbufs (64 sit in its RX queue, one per descriptor, so a burst of more than
 /// 8 empties the pool): the PMD drops what it cannot buffer and counts it as <c>rx_nombuf</c>;
 /// synthex stays up, holds no mbuf (rx = replied + dropped) and exits 0 with every mbuf back. Found
-/// here: DPDK 22.11's tap PMD does not receive again after its first exhaustion (rx_nombuf keeps
-/// rising, nothing is delivered) until the port stops — a PMD limit, documented in
-/// docs/RELIABILITY.md; the test asserts the counted drops and the clean end, not a recovery.</item>
+/// here: DPDK 22.11's tap PMD does not receive again after an exhaustion until the port stops — it
+/// reads only after a SIGIO, marks the signal seen when a burst ends short, and the kernel's full
+/// tun queue raises no new one (docs/RELIABILITY.md); the test asserts the counted drops and the
+/// clean end, not a recovery.</item>
 /// <item>net_af_packet on a veth pair with 4 mbufs: packets wait in the kernel's ring while the
 /// pool is empty (beyond it the kernel drops them, a count DPDK does not read), and once the flood
 /// is over every request is answered again — buffers came back.</item>
