@@ -10,8 +10,9 @@ namespace Synthex.Protocol;
 /// </summary>
 /// <remarks>
 /// No allocation: the static one-shot <see cref="HMACSHA256.HashData(ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/>
-/// into a stack buffer (measured against a per-key <see cref="IncrementalHash"/> and AES-GMAC in
-/// tests/Synthex.Dpdk.Benchmarks, MacBenchmarks; docs/BENCHMARKS.md). Comparison in constant time
+/// into a stack buffer; thread-safe, so the clients use it. The services use <see cref="MacContext"/>
+/// per worker and key, which skips the key schedule per message (tests/Synthex.Dpdk.Benchmarks
+/// MacSuite; docs/BENCHMARKS.md). Comparison in constant time
 /// (<see cref="CryptographicOperations.FixedTimeEquals"/>), so a forger learns nothing from timing.
 /// </remarks>
 public static class MessageAuth

@@ -76,26 +76,36 @@ public sealed class ServiceAuth
     /// <paramref name="h"/> as the codec read it; <paramref name="keyIndex"/> is the job's key
     /// (for <see cref="Sign"/>) when <see cref="AuthOutcome.Verified"/>, else −1.
     /// </summary>
-    public AuthOutcome Check(ReadOnlySpan<byte> datagram, in Header h, out int keyIndex)
+    /// <param name="macs">The calling worker's <see cref="CreateContexts"/> (the key schedules done once); null: the one-shot.</param>
+    public AuthOutcome Check(ReadOnlySpan<byte> datagram, in Header h, out int keyIndex, MacContext[]? macs = null)
     {
         keyIndex = -1;
         int k = Keys.IndexOf(h.Job);
         if (k < 0) return h.HasMac ? AuthOutcome.NoKey : AuthOutcome.Open;
         if (!h.HasMac) return AuthOutcome.Missing;
-        if (!MessageAuth.Verify(Keys.Key(k), datagram)) return AuthOutcome.Failed;
+        if (!(macs is null ? MessageAuth.Verify(Keys.Key(k), datagram) : macs[k].Verify(datagram))) return AuthOutcome.Failed;
         if (IsReplay(k * Experts + (h.Expert & (Experts - 1)), h.Session, h.Round)) return AuthOutcome.Replayed;
         keyIndex = k;
         return AuthOutcome.Verified;
     }
 
     /// <summary>Signs an answer with key <paramref name="keyIndex"/>: its new length, 0 when the buffer has no room.</summary>
-    public int Sign(Span<byte> buffer, int length, int keyIndex) => MessageAuth.Sign(buffer, length, Keys.Key(keyIndex));
+    public int Sign(Span<byte> buffer, int length, int keyIndex, MacContext[]? macs = null)
+        => macs is null ? MessageAuth.Sign(buffer, length, Keys.Key(keyIndex)) : macs[keyIndex].Sign(buffer, length);
 
     /// <summary>Signs an answer to <paramref name="job"/> when the job has a key (its new length, 0: no room); unchanged otherwise.</summary>
-    public int SignFor(Span<byte> buffer, int length, uint job)
+    public int SignFor(Span<byte> buffer, int length, uint job, MacContext[]? macs = null)
     {
         int k = Keys.IndexOf(job);
-        return k < 0 ? length : MessageAuth.Sign(buffer, length, Keys.Key(k));
+        return k < 0 ? length : Sign(buffer, length, k, macs);
+    }
+
+    /// <summary>One <see cref="MacContext"/> per key, by key index: a worker's own (they are not thread-safe).</summary>
+    public MacContext[] CreateContexts()
+    {
+        var macs = new MacContext[Keys.Count];
+        for (int i = 0; i < macs.Length; i++) macs[i] = new MacContext(Keys.Key(i));
+        return macs;
     }
 
     private bool IsReplay(int i, ulong session, ulong round)

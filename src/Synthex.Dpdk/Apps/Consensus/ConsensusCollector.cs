@@ -32,6 +32,7 @@ public sealed class ConsensusCollector
 
     private readonly ConsensusLimits _limits;
     private readonly ServiceAuth? _auth;
+    private readonly MacContext[]? _macs;   // this collector's (its worker's) key schedules
     private readonly RoundSlot[] _slots;
     private readonly JobEntry[] _jobs;
     private readonly int[] _free;          // stack of free slot indices
@@ -81,6 +82,7 @@ public sealed class ConsensusCollector
     public ConsensusCollector(ConsensusLimits limits, uint epoch, long ticksPerSecond = 0, ServiceAuth? auth = null)
     {
         _auth = auth is { Keys.Count: > 0 } ? auth : null;
+        _macs = _auth?.CreateContexts();
         limits.Validate();
         if (epoch == 0) throw new ArgumentOutOfRangeException(nameof(epoch), "the epoch is never 0 (0 in a request means 'none seen yet')");
         _limits = limits;
@@ -131,7 +133,7 @@ public sealed class ConsensusCollector
         int key = Authenticate(buffer[..length], m.Header, verdict);
         if (key == NotAuthentic) return Dropped;
         int answer = Decide(buffer, verdict, m, peer, now, authenticated: key >= 0);
-        return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key) : answer;
+        return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key, _macs) : answer;
     }
 
     /// <summary>The key of an authentic request (its answer is signed with it), −1 for a request
@@ -141,7 +143,7 @@ public sealed class ConsensusCollector
     private int Authenticate(ReadOnlySpan<byte> datagram, in Header h, Verdict verdict)
     {
         if (_auth is null || h.Version != Wire.Version) return -1;
-        switch (_auth.Check(datagram, h, out int key))
+        switch (_auth.Check(datagram, h, out int key, _macs))
         {
             case AuthOutcome.Verified: Counters.Authenticated(); return key;
             case AuthOutcome.Missing: Counters.AuthMissing(); return NotAuthentic;
@@ -168,7 +170,7 @@ public sealed class ConsensusCollector
         Header h = m.Header;
         if (key < 0 && h.HasMac) return Refuse(Status.Unauthenticated, StatusAnswer.Unauthenticated(buffer, h, Epoch));
         int answer = Refuse(status, status == Status.Busy ? StatusAnswer.Busy(buffer, h, Epoch, retryAfterMs) : StatusAnswer.Aborted(buffer, h, Epoch));
-        return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key) : answer;
+        return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key, _macs) : answer;
     }
 
     private int Decide(Span<byte> buffer, Verdict verdict, Message m, in DatagramPeer peer, long now, bool authenticated)
@@ -520,7 +522,7 @@ public sealed class ConsensusCollector
                 _ => StatusAnswer.Aborted(payload, h, Epoch),
             };
             // A keyed job's contributions were all authenticated: its answers are signed too.
-            if (n > 0 && _auth is not null) n = _auth.SignFor(payload, n, h.Job);
+            if (n > 0 && _auth is not null) n = _auth.SignFor(payload, n, h.Job, _macs);
             if (n > 0) return n;
             Counters.OriginationLost();   // the pool's buffer cannot hold it
         }

@@ -53,6 +53,7 @@ public sealed partial class SimilarityService : IDisposable
     public const int Unattached = -1;
 
     private readonly ServiceAuth? _auth;
+    private readonly MacContext[]?[] _macs = new MacContext[]?[MaxWorkers];   // per worker: its key schedules
     private readonly int _slotCount;
     private readonly int _requestFloats;
     private readonly int _answerBytes;
@@ -149,6 +150,7 @@ public sealed partial class SimilarityService : IDisposable
         if (w >= MaxWorkers) throw new ConfigurationException("workers", $"the similarity service serves at most {MaxWorkers} workers");
         _done[w] = new IndexQueue(_slotCount);
         _workerCounters[w] = new long[(int)WorkerCounter.Count];
+        _macs[w] = _auth?.CreateContexts();
         RegisterCacheWorker(w);
         return w;
     }
@@ -166,12 +168,13 @@ public sealed partial class SimilarityService : IDisposable
             c[(int)WorkerCounter.CodecDropped]++;
             return DatagramVerdict.Drop(Packets.DropReason.BadPayload);
         }
-        int key = Authenticate(buffer[..length], m.Header, c);
+        MacContext[]? macs = worker < 0 ? null : _macs[worker];
+        int key = Authenticate(buffer[..length], m.Header, c, macs);
         if (key == NotAuthentic) return DatagramVerdict.Drop(Packets.DropReason.BadPayload);
         DatagramVerdict decided = Decide(buffer, length, meta, worker, c, verdict, m, authenticated: key >= 0);
         if (key < 0 || !decided.IsReply) return decided;
         // An authentic request's answer is signed with its job's key (0: no room for the trailer).
-        return DatagramVerdict.Reply(_auth!.Sign(buffer, decided.ReplyLength, key) is > 0 and var signed ? signed : -1);
+        return DatagramVerdict.Reply(_auth!.Sign(buffer, decided.ReplyLength, key, macs) is > 0 and var signed ? signed : -1);
     }
 
     private const int NotAuthentic = -2;
@@ -179,10 +182,10 @@ public sealed partial class SimilarityService : IDisposable
     /// <summary>The key of an authentic request, −1 for a job without a key, or <see cref="NotAuthentic"/>
     /// (dropped, counted): docs/PROTOCOL.md, "Authentication trailer". Another version is left to the
     /// codec's UNSUPPORTED_VERSION, which every client must be able to read.</summary>
-    private int Authenticate(ReadOnlySpan<byte> datagram, in Header h, long[] c)
+    private int Authenticate(ReadOnlySpan<byte> datagram, in Header h, long[] c, MacContext[]? macs)
     {
         if (_auth is null || h.Version != Wire.Version) return -1;
-        switch (_auth.Check(datagram, h, out int key))
+        switch (_auth.Check(datagram, h, out int key, macs))
         {
             case AuthOutcome.Verified: c[(int)WorkerCounter.Authenticated]++; return key;
             case AuthOutcome.Missing: c[(int)WorkerCounter.AuthMissing]++; return NotAuthentic;
@@ -281,7 +284,7 @@ public sealed partial class SimilarityService : IDisposable
             _answers.AsSpan(slot * _answerBytes, n).CopyTo(payload);
             c[(int)WorkerCounter.Answered]++;
         }
-        if (sign) n = _auth!.SignFor(payload, n, _headers[slot].Job);
+        if (sign) n = _auth!.SignFor(payload, n, _headers[slot].Job, _macs[worker]);
         _free.TryEnqueue(slot);
         return n;
     }
