@@ -28,7 +28,7 @@ public sealed class ConsensusClient : IAsyncDisposable
         if (options.Expert >= Wire.MaxExperts) throw new ArgumentOutOfRangeException(nameof(options), "Expert is 0..63");
         if (options.Chunk is 0 or > Wire.MaxChunk) throw new ArgumentOutOfRangeException(nameof(options), $"Chunk is 1..{Wire.MaxChunk}");
         _options = options;
-        _channel = new DatagramChannel(server, OnAnswer);
+        _channel = new DatagramChannel(server, OnAnswer, _options.Key);
         _channel.Start();
     }
 
@@ -41,6 +41,8 @@ public sealed class ConsensusClient : IAsyncDisposable
     public long Sent => _channel.Sent;
     public long Retransmissions => _channel.Retransmissions;
     public long Unmatched => _channel.Unmatched;
+    /// <summary>Answers dropped as forged: no MAC, or one that does not verify under <see cref="ConsensusClientOptions.Key"/>.</summary>
+    public long Forged => _channel.Forged;
 
     /// <summary>
     /// Contributes <paramref name="vector"/> with <paramref name="weight"/> to <paramref name="round"/>,
@@ -57,7 +59,7 @@ public sealed class ConsensusClient : IAsyncDisposable
         if (!_rounds.TryAdd(round, call)) throw new InvalidOperationException($"round {round} is already in flight");
         try
         {
-            byte[] buffer = new byte[Wire.HeaderSize + _options.Chunk * sizeof(float)];
+            byte[] buffer = new byte[Wire.HeaderSize + _options.Chunk * sizeof(float) + _channel.TrailerBytes];
             var rng = new Random(HashCode.Combine(round, _options.Expert));
             while (true)
             {
@@ -101,7 +103,7 @@ public sealed class ConsensusClient : IAsyncDisposable
         var h = Contribute.Header(_options.Job, _options.Session, call.Round, _options.Expert, call.Target,
             (uint)call.Vector.Length, (uint)offset, _options.Chunk, call.Weight, _options.RoundTimeoutMs,
             (byte)Math.Min(chunk.Sends, 255), Epoch);
-        int size = Contribute.Write(buffer, h, call.Vector.Span.Slice(offset, n));
+        int size = _channel.Seal(buffer, Contribute.Write(buffer, h, call.Vector.Span.Slice(offset, n)));
         bool retransmission = chunk.Sends > 0;
         chunk.Sends++;
         await _channel.SendAsync(buffer.AsMemory(0, size), retransmission, ct).ConfigureAwait(false);

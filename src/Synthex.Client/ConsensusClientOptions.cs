@@ -26,4 +26,11 @@ public sealed record ConsensusClientOptions
 
     /// <summary>Sends of one message at most (the protocol allows 256).</summary>
     public int MaxSends { get; init; } = 256;
+
+    /// <summary>
+    /// The job's MAC key (16..64 bytes; e.g. from a key file, <c>JobKeys.Load(path).TryGet(job, ...)</c>):
+    /// every request is signed and every answer must carry a MAC that verifies under it, else it
+    /// is dropped and counted (<c>Forged</c>). Null: unauthenticated (a job without a key).
+    /// </summary>
+    public byte[]? Key { get; init; }
 }

@@ -24,7 +24,7 @@ public sealed class SimilarityClient : IAsyncDisposable
     {
         _options = options ?? new SimilarityClientOptions();
         if (_options.MaxSends < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxSends ≥ 1");
-        _channel = new DatagramChannel(server, OnAnswer);
+        _channel = new DatagramChannel(server, OnAnswer, _options.Key);
         _channel.Start();
     }
 
@@ -37,6 +37,8 @@ public sealed class SimilarityClient : IAsyncDisposable
     public long Sent => _channel.Sent;
     public long Retransmissions => _channel.Retransmissions;
     public long Unmatched => _channel.Unmatched;
+    /// <summary>Answers dropped as forged: no MAC, or one that does not verify under <see cref="SimilarityClientOptions.Key"/>.</summary>
+    public long Forged => _channel.Forged;
 
     /// <summary>The <paramref name="k"/> rows of the stored matrix most similar to <paramref name="vector"/> (D floats, finite), and the matrix version.</summary>
     /// <exception cref="SimilarityException">A refusal resending cannot fix (wrong D, k above --k-max, ...).</exception>
@@ -66,7 +68,7 @@ public sealed class SimilarityClient : IAsyncDisposable
         _calls[id] = call;
         try
         {
-            byte[] buffer = new byte[Wire.HeaderSize + vector.Length * sizeof(float)];
+            byte[] buffer = new byte[Wire.HeaderSize + vector.Length * sizeof(float) + _channel.TrailerBytes];
             var rng = new Random(HashCode.Combine(id, _options.Session));
             int sends = 0;
             while (true)
@@ -78,7 +80,7 @@ public sealed class SimilarityClient : IAsyncDisposable
                 Header h = operation == Operation.Query
                     ? Query.Header(_options.Job, _options.Session, id, (uint)vector.Length, k, retransmit, Epoch)
                     : Project.Header(_options.Job, _options.Session, id, (uint)vector.Length, retransmit, Epoch);
-                int size = operation == Operation.Query ? Query.Write(buffer, h, vector.Span) : Project.Write(buffer, h, vector.Span);
+                int size = _channel.Seal(buffer, operation == Operation.Query ? Query.Write(buffer, h, vector.Span) : Project.Write(buffer, h, vector.Span));
                 await _channel.SendAsync(buffer.AsMemory(0, size), sends > 0, ct).ConfigureAwait(false);
                 sends++;
                 long wait = Retransmission.DelayMs(_options.RetransmitDelay, _options.MaxRetransmitDelay, sends, rng);

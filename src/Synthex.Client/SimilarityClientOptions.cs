@@ -18,4 +18,11 @@ public sealed record SimilarityClientOptions
 
     /// <summary>Sends of one request at most (BUSY re-sends included; the protocol allows 256).</summary>
     public int MaxSends { get; init; } = 64;
+
+    /// <summary>
+    /// The job's MAC key (16..64 bytes; e.g. from a key file, <c>JobKeys.Load(path).TryGet(job, ...)</c>):
+    /// every request is signed and every answer must carry a MAC that verifies under it, else it
+    /// is dropped and counted (<c>Forged</c>). Null: unauthenticated (a job without a key).
+    /// </summary>
+    public byte[]? Key { get; init; }
 }

@@ -19,11 +19,14 @@ internal sealed class DatagramChannel : IAsyncDisposable
     private readonly AnswerHandler _onAnswer;
     private Task _receiver = Task.CompletedTask;
     private uint _epoch;
-    private long _sent, _retransmissions, _unmatched;
+    private long _sent, _retransmissions, _unmatched, _forged;
+    private readonly byte[]? _key;
 
-    public DatagramChannel(IPEndPoint server, AnswerHandler onAnswer)
+    /// <param name="key">The job's MAC key: requests are signed and answers verified (docs/PROTOCOL.md); null: neither.</param>
+    public DatagramChannel(IPEndPoint server, AnswerHandler onAnswer, byte[]? key = null)
     {
         Server = server;
+        _key = key;
         _onAnswer = onAnswer;
         _socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _socket.Connect(server);
@@ -44,6 +47,14 @@ internal sealed class DatagramChannel : IAsyncDisposable
     public long Sent => Interlocked.Read(ref _sent);
     public long Retransmissions => Interlocked.Read(ref _retransmissions);
     public long Unmatched => Interlocked.Read(ref _unmatched);
+    /// <summary>Answers dropped because they carried no MAC, or one that does not verify under the job's key.</summary>
+    public long Forged => Interlocked.Read(ref _forged);
+
+    /// <summary>Bytes a request needs beyond its message: the trailer when signing.</summary>
+    public int TrailerBytes => _key is null ? 0 : Wire.MacSize;
+
+    /// <summary>Signs the request of <paramref name="length"/> bytes in <paramref name="buffer"/> (room for the trailer: <see cref="TrailerBytes"/>); its new length.</summary>
+    public int Seal(byte[] buffer, int length) => _key is null ? length : MessageAuth.Sign(buffer, length, _key);
 
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> datagram, bool retransmission, CancellationToken ct)
     {
@@ -62,6 +73,12 @@ internal sealed class DatagramChannel : IAsyncDisposable
             catch (OperationCanceledException) { return; }
             catch (ObjectDisposedException) { return; }
             catch (SocketException) { continue; }   // ICMP unreachable reported on a connected socket: retransmission covers it
+            // With a key every answer must be authentic: an unsigned one (even a status) could be anyone's.
+            if (_key is not null && !MessageAuth.Verify(_key, buffer.AsSpan(0, n)))
+            {
+                Interlocked.Increment(ref _forged);
+                continue;
+            }
             if (!Codec.ReadAnswer(buffer.AsSpan(0, n), out Message m).IsValid || !_onAnswer(m))
                 Interlocked.Increment(ref _unmatched);
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Synthex.Client;
 using Synthex.Load;
+using Synthex.Load.Scenarios;
 using Synthex.Protocol;
 
 namespace Synthex.Dpdk.Cli.Commands;
@@ -45,8 +46,9 @@ internal static class ConsensusCommand
         var chunk = new Option<int>("--chunk") { Description = "floats per datagram, 1..16356", HelpName = "N", DefaultValueFactory = _ => 256 };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the consensus", HelpName = "S", DefaultValueFactory = _ => 10 };
         var show = new Option<int>("--show") { Description = "elements of the consensus to print", HelpName = "N", DefaultValueFactory = _ => 8 };
+        var keys = new Option<string?>("--keys") { Description = "the server's key file (lines 'JOB HEXKEY', mode 600): with a key for --job, requests are signed and answers must verify (docs/PROTOCOL.md)", HelpName = "FILE" };
         var vector = new VectorArguments();
-        var command = new Command("consensus", Examples) { to, job, session, round, target, expert, weight, chunk, timeout, show };
+        var command = new Command("consensus", Examples) { to, job, session, round, target, expert, weight, chunk, timeout, show, keys };
         vector.AddTo(command);
         command.SetAction(parse =>
         {
@@ -66,6 +68,7 @@ internal static class ConsensusCommand
                 {
                     Job = parse.GetValue(job), Expert = (byte)e, Chunk = (ushort)c,
                     Session = parse.GetValue(session) ?? (ulong)Random.Shared.NextInt64() | 1,
+                    Key = ScenarioKeys.Load(KeysOption(parse.GetValue(keys)), parse.GetValue(job)),
                 };
                 return Execute(server, options, parse.GetValue(round), (byte)t, values, w, TimeSpan.FromSeconds(seconds), parse.GetValue(show), Console.Out, Console.Error);
             }
@@ -77,6 +80,10 @@ internal static class ConsensusCommand
         });
         return command;
     }
+
+    /// <summary><c>--keys</c> as the load tool's scenario option (one loader, one message).</summary>
+    internal static IReadOnlyDictionary<string, string> KeysOption(string? path) =>
+        path is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["keys"] = path };
 
     private static int Execute(System.Net.IPEndPoint server, ConsensusClientOptions options, ulong round, byte target, float[] values, float weight,
                                TimeSpan timeout, int show, TextWriter output, TextWriter error)

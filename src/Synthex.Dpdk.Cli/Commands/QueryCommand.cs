@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Synthex.Load;
+using Synthex.Load.Scenarios;
 using Synthex.Protocol;
 
 namespace Synthex.Dpdk.Cli.Commands;
@@ -36,8 +37,9 @@ internal static class QueryCommand
         var k = new Option<int>("--k") { Description = "matches to ask for, 1..65535 (the server allows up to its --k-max)", HelpName = "K", DefaultValueFactory = _ => 10 };
         var job = new Option<uint>("--job") { Description = "the job the query carries", HelpName = "J", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the answer (resent every 0.5 s)", HelpName = "S", DefaultValueFactory = _ => 5 };
+        var keys = new Option<string?>("--keys") { Description = "the server's key file (lines 'JOB HEXKEY', mode 600): with a key for --job, requests are signed and answers must verify (docs/PROTOCOL.md)", HelpName = "FILE" };
         var vector = new VectorArguments();
-        var command = new Command("query", Examples) { to, k, job, timeout };
+        var command = new Command("query", Examples) { to, k, job, timeout, keys };
         vector.AddTo(command);
         command.SetAction(parse =>
         {
@@ -50,7 +52,8 @@ internal static class QueryCommand
                 if (!(seconds > 0) || seconds > 3600) throw new LoadConfigurationException($"--timeout: {seconds} is not in (0, 3600] seconds");
                 float[] query = vector.Read(parse);
                 if (query.Length > Wire.MaxChunk) throw new LoadConfigurationException($"--values/--npy: {query.Length} floats is more than the {Wire.MaxChunk} a QUERY carries");
-                return Execute(server, parse.GetValue(job), (ushort)kk, query, TimeSpan.FromSeconds(seconds), Console.Out, Console.Error);
+                byte[]? key = ScenarioKeys.Load(ConsensusCommand.KeysOption(parse.GetValue(keys)), parse.GetValue(job));
+                return Execute(server, parse.GetValue(job), (ushort)kk, query, TimeSpan.FromSeconds(seconds), key, Console.Out, Console.Error);
             }
             catch (LoadConfigurationException x)
             {
@@ -61,12 +64,12 @@ internal static class QueryCommand
         return command;
     }
 
-    private static int Execute(IPEndPoint server, uint job, ushort k, float[] query, TimeSpan timeout, TextWriter output, TextWriter error)
+    private static int Execute(IPEndPoint server, uint job, ushort k, float[] query, TimeSpan timeout, byte[]? key, TextWriter output, TextWriter error)
     {
         var c = CultureInfo.InvariantCulture;
         ulong id = (ulong)Random.Shared.NextInt64();
         ulong session = (ulong)Random.Shared.NextInt64() | 1;
-        var request = new byte[Wire.HeaderSize + 4 * query.Length];
+        var request = new byte[Wire.HeaderSize + 4 * query.Length + Wire.MacSize];
         var answer = new byte[65536];
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try { socket.Connect(server); }
@@ -78,7 +81,7 @@ internal static class QueryCommand
         var clock = Stopwatch.StartNew();
         for (int attempt = 0; clock.Elapsed < timeout; attempt++)
         {
-            int n = Query.Write(request, Query.Header(job, session, id, (uint)query.Length, k, (byte)Math.Min(attempt, 255)), query);
+            int n = ScenarioKeys.Seal(key, request, Query.Write(request, Query.Header(job, session, id, (uint)query.Length, k, (byte)Math.Min(attempt, 255)), query));
             try { socket.Send(request.AsSpan(0, n)); }
             catch (SocketException x) when (x.SocketErrorCode == SocketError.ConnectionRefused) { }
             var due = clock.Elapsed + Resend;
@@ -88,6 +91,8 @@ internal static class QueryCommand
                 int got;
                 try { got = socket.Receive(answer); }
                 catch (SocketException x) when (x.SocketErrorCode == SocketError.ConnectionRefused) { Thread.Sleep(50); continue; }
+                // With a key only an answer whose MAC verifies is the server's.
+                if (!ScenarioKeys.Authentic(key, answer.AsSpan(0, got))) continue;
                 if (!Codec.ReadAnswer(answer.AsSpan(0, got), out Message m).IsValid || m.Header.Round != id || m.Header.Session != session) continue;
                 var h = m.Header;
                 if (h.Status != Status.Ok)

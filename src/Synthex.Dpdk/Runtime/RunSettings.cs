@@ -49,6 +49,8 @@ public sealed record RunSettings
         new TextOption("projection", "FILE", "similarity: the projection P (M x D .npy) PROJECT multiplies by (y = P.x); none: PROJECT is not served", (s, v) => s with { Projection = v }),
         new IntOption("cache-entries", "N", "similarity: answers the result cache holds (W-TinyLFU; memory ~ N x (4 D + 8 min(k-max, N rows)) bytes, allocated at start); 0: no cache",
             0, 1 << 22, s => s.CacheEntries, (s, v) => s with { CacheEntries = v }),
+        new TextOption("keys", "FILE", "consensus, similarity: per-job MAC keys, lines 'JOB HEXKEY' (16..64-byte keys; mode 600, else refused); a listed job's messages must carry a valid HMAC-SHA-256 trailer (docs/PROTOCOL.md)",
+            (s, v) => s with { Keys = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
         new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
         new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
@@ -232,8 +234,11 @@ public sealed record RunSettings
     /// <summary><c>similarity</c>: reload the matrix when its file changes (SIGHUP always reloads).</summary>
     public bool Watch { get; init; }
 
+    /// <summary><c>consensus</c>, <c>similarity</c>: the key file of per-job MAC keys; null: no job has a key.</summary>
+    public string? Keys { get; init; }
+
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, CacheEntries, Watch);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, CacheEntries, Watch, Keys);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];

@@ -70,6 +70,7 @@ public sealed class RunSettingsValidator : IValidateOptions<RunSettings>
             yield return new ConfigurationException("metrics", $"'{s.Metrics}' is not [ADDR:]PORT (e.g. 9464, 127.0.0.1:9464 or [::1]:9464)");
         if (s.Name is not null && !Operations.RunDirectory.IsValidName(s.Name))
             yield return new ConfigurationException("name", $"'{s.Name}' is not a name: 1..64 letters, digits, '.', '_' or '-', not starting with '.'");
+        if (s.Keys is not null && Thrown(() => Apps.ServiceAuth.Open(s.AppOptions)) is { } badKeys) yield return badKeys;
         if (s.Ports is not null && RunSettings.ParsePorts(s.Ports).Count == 0)
             yield return new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
     }

@@ -29,6 +29,7 @@ namespace Synthex.Load.Scenarios;
 public struct ConsensusScenario : IScenario
 {
     private readonly uint _job;
+    private readonly byte[]? _key;
     private readonly ulong _session;
     private readonly int _experts, _target, _window, _chunks;
     private readonly uint _length;
@@ -57,9 +58,11 @@ public struct ConsensusScenario : IScenario
     private long _low, _started, _round;
     private int _nextChunk, _nextExpert;
 
-    public ConsensusScenario(ConsensusShape shape, int slots, ulong session, long roundLimit)
+    /// <param name="key">The job's MAC key (<c>--keys</c>): requests signed, answers verified; null: neither.</param>
+    public ConsensusScenario(ConsensusShape shape, int slots, ulong session, long roundLimit, byte[]? key = null)
     {
         _job = shape.Job;
+        _key = key;
         _session = session;
         _experts = shape.Experts;
         _target = shape.Target;
@@ -120,13 +123,13 @@ public struct ConsensusScenario : IScenario
         for (int i = 0; i < n; i++) values[i] = Value(_session, round, expert, offset + (uint)i);
         var h = Contribute.Header(_job, _session, (ulong)round, (byte)expert, (byte)_target, _length, offset, _chunk,
                                   Weight(_session, round, expert), _timeoutMs, (byte)Math.Min(attempt, 255));
-        return Contribute.Write(request, h, values);
+        return ScenarioKeys.Seal(_key, request, Contribute.Write(request, h, values));
     }
 
     public bool TryReadSequence(ReadOnlySpan<byte> answer, out ulong sequence)
     {
         sequence = 0;
-        if (!Codec.ReadAnswer(answer, out Message m).IsValid) return false;
+        if (!ScenarioKeys.Authentic(_key, answer) || !Codec.ReadAnswer(answer, out Message m).IsValid) return false;
         var h = m.Header;
         if (h.Operation != Operation.Result || h.Job != _job || h.Session != _session || h.Chunk != _chunk
             || h.Expert >= _experts || h.Offset >= _length || h.Offset % _chunk != 0
@@ -270,11 +273,16 @@ public sealed class ConsensusScenarioDescriptor : ScenarioDescriptor
         new("window", "consensus: rounds in flight per session; set it to the server's --max-rounds-per-job (1..64)", "W", "8"),
         new("job", "consensus, similarity: the job id the requests carry", "J", "1"),
         new("round-timeout-ms", "consensus: the round timeout each contribution asks for (0: the server's)", "MS", "0"),
+        ScenarioKeys.Option,
     ];
 
-    public override int MaxRequestLength(IReadOnlyDictionary<string, string> options) => Wire.HeaderSize + 4 * Shape(options).Chunk;
+    public override int MaxRequestLength(IReadOnlyDictionary<string, string> options) => Wire.HeaderSize + 4 * Shape(options).Chunk + ScenarioKeys.TrailerBytes(options);
     public override int MaxAnswerLength(IReadOnlyDictionary<string, string> options) => Wire.HeaderSize + 4 * Shape(options).Chunk + 16;
-    public override void Validate(IReadOnlyDictionary<string, string> options) => Shape(options);
+    public override void Validate(IReadOnlyDictionary<string, string> options)
+    {
+        var s = Shape(options);
+        ScenarioKeys.Load(options, s.Job);
+    }
     public override int DefaultRetries => 20;
     public override string? Unit(IReadOnlyDictionary<string, string> options) => "round";
 
@@ -298,13 +306,16 @@ public sealed class ConsensusScenarioDescriptor : ScenarioDescriptor
     }
 
     public override TResult Create<TResult>(IScenarioConsumer<TResult> consumer, IReadOnlyDictionary<string, string> options)
-        => consumer.Accept(context =>
+    {
+        byte[]? key = ScenarioKeys.Load(options, Shape(options).Job);
+        return consumer.Accept(context =>
         {
             var s = Shape(context.Options);
             long rounds = s.Rounds == 0 ? 0 : s.Rounds / context.Threads + (context.Thread < s.Rounds % context.Threads ? 1 : 0);
             ulong session = (ulong)Random.Shared.NextInt64() | 1;
-            return new ConsensusScenario(s, context.Slots, session, rounds);
+            return new ConsensusScenario(s, context.Slots, session, rounds, key);
         });
+    }
 
     internal static ConsensusShape Shape(IReadOnlyDictionary<string, string> options)
     {

@@ -16,6 +16,7 @@ namespace Synthex.Load.Scenarios;
 public struct SimilarityScenario : IScenario
 {
     private readonly SimilarityData _data;
+    private readonly byte[]? _key;
     private readonly ulong _session, _slotMask;
     private readonly int[] _slotQuery;
     private readonly float[] _values;
@@ -26,6 +27,7 @@ public struct SimilarityScenario : IScenario
     public SimilarityScenario(SimilarityData data, int slots, ulong session, int thread)
     {
         _data = data;
+        _key = data.Key;
         _session = session;
         _slotMask = (ulong)slots - 1;
         _slotQuery = new int[slots];
@@ -42,13 +44,13 @@ public struct SimilarityScenario : IScenario
         int index = (int)(sequence & _slotMask);
         if (attempt == 0) _slotQuery[index] = _data.Draw(NextUniform());
         var h = Query.Header(_data.Job, _session, sequence, (uint)_data.Queries.Columns, (ushort)_data.K, (byte)Math.Min(attempt, 255));
-        return Query.Write(request, h, _data.Queries.Row(_slotQuery[index]));
+        return ScenarioKeys.Seal(_key, request, Query.Write(request, h, _data.Queries.Row(_slotQuery[index])));
     }
 
     public bool TryReadSequence(ReadOnlySpan<byte> answer, out ulong sequence)
     {
         sequence = 0;
-        if (!Codec.ReadAnswer(answer, out Message m).IsValid) return false;
+        if (!ScenarioKeys.Authentic(_key, answer) || !Codec.ReadAnswer(answer, out Message m).IsValid) return false;
         var h = m.Header;
         if (h.Operation != Operation.Matches || h.Job != _data.Job || h.Session != _session) return false;
         sequence = h.Round;
@@ -156,6 +158,8 @@ public sealed class SimilarityData
     public required uint Job { get; init; }
     public required bool Cosine { get; init; }
     public required int VerifyEvery { get; init; }
+    /// <summary>The job's MAC key (<c>--keys</c>); null: unauthenticated.</summary>
+    public byte[]? Key { get; init; }
     /// <summary>Cumulative probabilities of the query ranks, Zipf(s): p(i) ∝ 1 / (i + 1)^s.</summary>
     public required double[] Cumulative { get; init; }
 
@@ -196,7 +200,7 @@ public sealed class SimilarityScenarioDescriptor : ScenarioDescriptor
         new("metric", "similarity: cosine | dot, as the server's --metric (for the brute force)", "NAME", "cosine"),
     ];
 
-    public override int MaxRequestLength(IReadOnlyDictionary<string, string> options) => Wire.HeaderSize + 4 * Dim(options);
+    public override int MaxRequestLength(IReadOnlyDictionary<string, string> options) => Wire.HeaderSize + 4 * Dim(options) + ScenarioKeys.TrailerBytes(options);
     public override int MaxAnswerLength(IReadOnlyDictionary<string, string> options) => Wire.HeaderSize + 8 * Int(options, "k", "10", 1, ushort.MaxValue) + 16;
 
     public override void Validate(IReadOnlyDictionary<string, string> options)
@@ -207,7 +211,7 @@ public sealed class SimilarityScenarioDescriptor : ScenarioDescriptor
         Int(options, "verify-every", "100", 0, int.MaxValue);
         Zipf(options);
         Cosine(options);
-        Long(options, "job", "1", 0, uint.MaxValue);
+        ScenarioKeys.Load(options, (uint)Long(options, "job", "1", 0, uint.MaxValue));
     }
 
     public override string Describe(IReadOnlyDictionary<string, string> options)
@@ -257,6 +261,7 @@ public sealed class SimilarityScenarioDescriptor : ScenarioDescriptor
         {
             Queries = queries, Matrix = matrix, RowNorms = norms, K = k, Job = (uint)Long(options, "job", "1", 0, uint.MaxValue), Cosine = cosine,
             VerifyEvery = Int(options, "verify-every", "100", 0, int.MaxValue), Cumulative = SimilarityData.Zipf(queries.Rows, Zipf(options)),
+            Key = ScenarioKeys.Load(options, (uint)Long(options, "job", "1", 0, uint.MaxValue)),
         };
     }
 

@@ -37,10 +37,10 @@ public sealed class ConsensusApp : AppDescriptor
     /// backend's start-up probes and the workers share it instead of each allocating its own.
     /// </summary>
     public override AppDescriptor Open(AppOptions options, TextWriter log)
-        => new ConsensusApp(new ConsensusRun(options.Consensus ?? new ConsensusLimits(), Epoch));
+        => new ConsensusApp(new ConsensusRun(options.Consensus ?? new ConsensusLimits(), Epoch, auth: ServiceAuth.Open(options)));
 
     public override TResult CreateDatagramApp<TResult>(AppOptions options, IDatagramAppConsumer<TResult> consumer)
-        => consumer.Accept(new ConsensusService(_run ?? new ConsensusRun(options.Consensus ?? new ConsensusLimits(), Epoch)));
+        => consumer.Accept(new ConsensusService(_run ?? new ConsensusRun(options.Consensus ?? new ConsensusLimits(), Epoch, auth: ServiceAuth.Open(options))));
 
     public override IReadOnlyList<KeyValuePair<string, long>> ServiceCounters()
         => _run?.Snapshot() ?? [];

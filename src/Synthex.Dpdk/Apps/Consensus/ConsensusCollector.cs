@@ -31,6 +31,8 @@ public sealed class ConsensusCollector
     public const int OriginQueueCapacity = 1 << 16;
 
     private readonly ConsensusLimits _limits;
+    private readonly ServiceAuth? _auth;
+    private readonly MacContext[]? _macs;   // this collector's (its worker's) key schedules
     private readonly RoundSlot[] _slots;
     private readonly JobEntry[] _jobs;
     private readonly int[] _free;          // stack of free slot indices
@@ -76,8 +78,11 @@ public sealed class ConsensusCollector
 
     /// <param name="epoch">This instance's epoch (random, non-zero, new at every start).</param>
     /// <param name="ticksPerSecond">The clock of <c>now</c> arguments (default <see cref="Stopwatch.Frequency"/>).</param>
-    public ConsensusCollector(ConsensusLimits limits, uint epoch, long ticksPerSecond = 0)
+    /// <param name="auth">The run's keys and replay windows; null: no job has a key.</param>
+    public ConsensusCollector(ConsensusLimits limits, uint epoch, long ticksPerSecond = 0, ServiceAuth? auth = null)
     {
+        _auth = auth is { Keys.Count: > 0 } ? auth : null;
+        _macs = _auth?.CreateContexts();
         limits.Validate();
         if (epoch == 0) throw new ArgumentOutOfRangeException(nameof(epoch), "the epoch is never 0 (0 in a request means 'none seen yet')");
         _limits = limits;
@@ -132,10 +137,55 @@ public sealed class ConsensusCollector
             Counters.CountDropped(verdict.Drop);
             return Dropped;
         }
+        int key = Authenticate(buffer[..length], m.Header, verdict);
+        if (key == NotAuthentic) return Dropped;
+        int answer = Decide(buffer, verdict, m, peer, now, authenticated: key >= 0);
+        return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key, _macs) : answer;
+    }
+
+    /// <summary>The key of an authentic request (its answer is signed with it), −1 for a request
+    /// of a job without a key, or <see cref="NotAuthentic"/>: dropped and counted (docs/PROTOCOL.md,
+    /// "Authentication trailer"). A request of another version is left to the codec's
+    /// UNSUPPORTED_VERSION (64 bytes, whatever the job), as every client must be able to read it.</summary>
+    private int Authenticate(ReadOnlySpan<byte> datagram, in Header h, Verdict verdict)
+    {
+        if (_auth is null || h.Version != Wire.Version) return -1;
+        switch (_auth.Check(datagram, h, out int key, _macs))
+        {
+            case AuthOutcome.Verified: Counters.Authenticated(); return key;
+            case AuthOutcome.Missing: Counters.AuthMissing(); return NotAuthentic;
+            case AuthOutcome.Failed: Counters.AuthFailed(); return NotAuthentic;
+            case AuthOutcome.Replayed: Counters.Replayed(); return NotAuthentic;
+            default: return -1;   // Open, or NoKey (answered UNAUTHENTICATED in order below)
+        }
+    }
+
+    private const int NotAuthentic = -2;
+
+    /// <summary>
+    /// A request another worker could not hand to this collector's owner (its inbox full) or that
+    /// arrived after stop: answered <paramref name="status"/> (BUSY or ABORTED) without touching
+    /// any round — after the same codec and authentication checks as <see cref="Handle"/>, so a
+    /// forged or unauthenticated message of a keyed job is dropped here too.
+    /// </summary>
+    internal int AnswerStateless(Span<byte> buffer, int length, Status status, ushort retryAfterMs, long now)
+    {
+        Verdict verdict = Codec.ReadRequest(buffer[..length], out Message m);
+        if (!verdict.IsValid) return Handle(buffer, length, default, now);   // stateless: a drop or the codec's refusal
+        int key = Authenticate(buffer[..length], m.Header, verdict);
+        if (key == NotAuthentic) return Dropped;
+        Header h = m.Header;
+        if (key < 0 && h.HasMac) return Refuse(Status.Unauthenticated, StatusAnswer.Unauthenticated(buffer, h, Epoch));
+        int answer = Refuse(status, status == Status.Busy ? StatusAnswer.Busy(buffer, h, Epoch, retryAfterMs) : StatusAnswer.Aborted(buffer, h, Epoch));
+        return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key, _macs) : answer;
+    }
+
+    private int Decide(Span<byte> buffer, Verdict verdict, Message m, in DatagramPeer peer, long now, bool authenticated)
+    {
         Header h = m.Header;
         if (verdict.IsRefused) return Refuse(verdict.Answer, StatusAnswer.Refuse(buffer, h, Epoch, verdict));
         if (h.Operation != Operation.Contribute) return Refuse(Status.UnknownOperation, StatusAnswer.UnknownOperation(buffer, h, Epoch));
-        if (h.HasMac) return Refuse(Status.Unauthenticated, StatusAnswer.Unauthenticated(buffer, h, Epoch));
+        if (h.HasMac && !authenticated) return Refuse(Status.Unauthenticated, StatusAnswer.Unauthenticated(buffer, h, Epoch));
         if (h.Epoch != 0 && h.Epoch != Epoch) return Refuse(Status.Stale, StatusAnswer.Stale(buffer, h, Epoch));
         if (h.Length > (uint)_limits.MaxLength) return Refuse(Status.TooLarge, StatusAnswer.TooLarge(buffer, h, Epoch, Field.Length));
         // One-chunk rounds (the common shape) skip the division.
@@ -480,6 +530,8 @@ public sealed class ConsensusCollector
                 AnswerKind.ZeroWeight => StatusAnswer.BadRequest(payload, h, Epoch, Field.Weight),
                 _ => StatusAnswer.Aborted(payload, h, Epoch),
             };
+            // A keyed job's contributions were all authenticated: its answers are signed too.
+            if (n > 0 && _auth is not null) n = _auth.SignFor(payload, n, h.Job, _macs);
             if (n > 0) return n;
             Counters.OriginationLost();   // the pool's buffer cannot hold it
         }

@@ -20,6 +20,7 @@ public sealed class ConsensusCounters
     private long _aggregated, _retransmissions, _cacheResends, _jobsOpened, _jobsReclaimed;
     private long _originationsQueued, _originationsLost, _originationsOverflow;
     private long _handedOff, _handoffBusy, _handoffServed;
+    private long _authenticated, _authFailed, _authMissing, _replayed;
     private readonly long[] _refused = new long[Statuses];
     private readonly long[] _dropped = new long[Drops];
 
@@ -45,6 +46,10 @@ public sealed class ConsensusCounters
     internal void CountHandedOff() => _handedOff++;
     internal void CountHandoffBusy() => _handoffBusy++;
     internal void CountHandoffServed() => _handoffServed++;
+    internal void Authenticated() => _authenticated++;
+    internal void AuthFailed() => _authFailed++;
+    internal void AuthMissing() => _authMissing++;
+    internal void Replayed() => _replayed++;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void CountRefused(Status s) => _refused[(int)s]++;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -93,6 +98,14 @@ public sealed class ConsensusCounters
     public long HandoffBusyAnswers => Volatile.Read(ref _handoffBusy);
     /// <summary>Contributions taken from this worker's inbox and handled as if received here.</summary>
     public long HandoffServed => Volatile.Read(ref _handoffServed);
+    /// <summary>Requests of a keyed job whose MAC verified (then handled as any other).</summary>
+    public long AuthenticatedRequests => Volatile.Read(ref _authenticated);
+    /// <summary>Requests of a keyed job whose MAC did not verify: dropped, never answered.</summary>
+    public long AuthFailures => Volatile.Read(ref _authFailed);
+    /// <summary>Requests of a keyed job without a MAC: dropped, never answered.</summary>
+    public long AuthMissingRequests => Volatile.Read(ref _authMissing);
+    /// <summary>Authentic requests below their (job, expert)'s window of round ids: replays, dropped.</summary>
+    public long ReplayedRequests => Volatile.Read(ref _replayed);
     /// <summary>Requests refused with <paramref name="status"/> (BUSY and STALE included).</summary>
     public long Refused(Status status) => Volatile.Read(ref _refused[(int)status]);
     /// <summary>Datagrams dropped unanswered under the codec's <paramref name="drop"/> name.</summary>
@@ -113,6 +126,8 @@ public sealed class ConsensusCounters
             new("jobs_reclaimed", JobsReclaimed), new("originations_queued", OriginationsQueued),
             new("originations_lost", OriginationsLost), new("originations_overflow", OriginationsOverflow),
             new("handed_off", HandedOffContributions), new("handoff_busy", HandoffBusyAnswers), new("handoff_served", HandoffServed),
+            new("authenticated", AuthenticatedRequests), new("auth_failed", AuthFailures), new("auth_missing", AuthMissingRequests),
+            new("replayed", ReplayedRequests),
         };
         for (int s = 1; s < Statuses; s++)
             list.Add(new("refused_" + NameOf((Status)s), Refused((Status)s)));

@@ -50,9 +50,11 @@ public sealed class ConsensusRun
     /// <param name="epoch">This instance's epoch (random, non-zero, new at every start).</param>
     /// <param name="ticksPerSecond">The clock of <c>now</c> arguments (default <see cref="Stopwatch.Frequency"/>).</param>
     /// <param name="inboxCapacity">Slots of each worker's inbox, a power of two.</param>
-    public ConsensusRun(ConsensusLimits limits, uint epoch, long ticksPerSecond = 0, int inboxCapacity = DefaultInboxCapacity)
+    /// <param name="auth">The job keys (<c>--keys</c>) and replay windows, shared by every worker; null: no job has a key.</param>
+    public ConsensusRun(ConsensusLimits limits, uint epoch, long ticksPerSecond = 0, int inboxCapacity = DefaultInboxCapacity, ServiceAuth? auth = null)
     {
         limits.Validate();
+        Auth = auth;
         Limits = limits;
         Epoch = epoch;
         TicksPerSecond = ticksPerSecond;
@@ -65,6 +67,8 @@ public sealed class ConsensusRun
     }
 
     public ConsensusLimits Limits { get; }
+    /// <summary>The run's authentication (keys, replay windows); null: none.</summary>
+    public ServiceAuth? Auth { get; }
     public uint Epoch { get; }
     internal long TicksPerSecond { get; }
     public int InboxCapacity { get; }

@@ -23,7 +23,7 @@ public sealed class ConsensusWorker
     {
         Run = run;
         Index = index;
-        Collector = new ConsensusCollector(run.Limits, run.Epoch, run.TicksPerSecond);
+        Collector = new ConsensusCollector(run.Limits, run.Epoch, run.TicksPerSecond, run.Auth);
         Inbox = new HandoffInbox(run.InboxCapacity, run.SlotSize);
     }
 
@@ -70,13 +70,12 @@ public sealed class ConsensusWorker
             Collector.Counters.CountHandedOff();
             return ConsensusCollector.Absorbed;
         }
-        // Full: BUSY with a short retry-after, if it is a request we may answer; a datagram the
-        // codec refuses or drops is handled here, statelessly, as the owner would.
-        Verdict verdict = Codec.ReadRequest(buffer[..length], out Message m);
-        if (!verdict.IsValid) return Collector.Handle(buffer, length, peer, now);
-        Collector.Counters.CountHandoffBusy();
-        Collector.Counters.CountRefused(Status.Busy);
-        return StatusAnswer.Busy(buffer, m.Header, Run.Epoch, ConsensusRun.InboxBusyRetryAfterMs);
+        // Full: BUSY with a short retry-after, if it is a request we may answer (authentic, where
+        // its job has a key); a datagram the codec refuses or drops is handled here, statelessly,
+        // as the owner would.
+        int n = Collector.AnswerStateless(buffer, length, Status.Busy, ConsensusRun.InboxBusyRetryAfterMs, now);
+        if (n > 0 && buffer[5] == (byte)Status.Busy) Collector.Counters.CountHandoffBusy();
+        return n;
     }
 
     /// <summary>
@@ -144,11 +143,5 @@ public sealed class ConsensusWorker
     }
 
     /// <summary>After stop, a handed-off contribution opens nothing: ABORTED (or the codec's own refusal or drop).</summary>
-    private int AbortedAnswer(Span<byte> room, int length)
-    {
-        Verdict verdict = Codec.ReadRequest(room[..length], out Message m);
-        if (!verdict.IsValid) return Collector.Handle(room, length, default, _now);
-        Collector.Counters.CountRefused(Status.Aborted);
-        return StatusAnswer.Aborted(room, m.Header, Run.Epoch);
-    }
+    private int AbortedAnswer(Span<byte> room, int length) => Collector.AnswerStateless(room, length, Status.Aborted, 0, _now);
 }

@@ -63,7 +63,7 @@ public sealed class SimilarityApp : AppDescriptor
                 projection = StoredMatrix.Load(options.Projection, "projection");
                 Describe(log, "projection", projection);
             }
-            var service = new SimilarityService(matrix, projection, options.Metric, options.KMax, cacheEntries: options.CacheEntries);
+            var service = new SimilarityService(matrix, projection, options.Metric, options.KMax, cacheEntries: options.CacheEntries, auth: ServiceAuth.Open(options));
             log.WriteLine(service.Cache is { } cache
                 ? FormattableString.Invariant($"synthex: similarity: result cache: {cache.Capacity} entries, {cache.MemoryBytes} bytes (W-TinyLFU)")
                 : "synthex: similarity: result cache: off");

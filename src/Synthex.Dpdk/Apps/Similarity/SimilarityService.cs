@@ -38,18 +38,22 @@ public sealed partial class SimilarityService : IDisposable
     internal enum WorkerCounter
     {
         Queries, Projects, Busy, BadDimension, KZero, KTooLarge, AmplificationRefused, UnknownOperation,
-        Unauthenticated, CodecRefused, CodecDropped, Answered, AnswerTooLarge, Unattached, Count,
+        Unauthenticated, CodecRefused, CodecDropped, Answered, AnswerTooLarge, Unattached,
+        Authenticated, AuthFailed, AuthMissing, Replayed, Count,
     }
 
     private static readonly string[] WorkerCounterNames =
     [
         "queries", "projects", "busy", "bad_dimension", "k_zero", "k_too_large", "amplification_refused", "unknown_operation",
         "unauthenticated", "codec_refused", "codec_dropped", "answered", "answer_too_large", "unattached",
+        "authenticated", "auth_failed", "auth_missing", "replayed",
     ];
 
     /// <summary>The worker index of an app copy no backend worker attached (a start-up probe's).</summary>
     public const int Unattached = -1;
 
+    private readonly ServiceAuth? _auth;
+    private readonly MacContext[]?[] _macs = new MacContext[]?[MaxWorkers];   // per worker: its key schedules
     private readonly int _slotCount;
     private readonly int _requestFloats;
     private readonly int _answerBytes;
@@ -109,8 +113,11 @@ public sealed partial class SimilarityService : IDisposable
 
     /// <param name="slots">Requests queued or being scored at most, a power of two; beyond it, <c>BUSY</c>.</param>
     /// <param name="cacheEntries">Answers the <see cref="ResultCache"/> holds; 0: no cache.</param>
-    public SimilarityService(StoredMatrix matrix, StoredMatrix? projection, SimilarityMetric metric, int kMax, int slots = 1024, int cacheEntries = 0)
+    /// <param name="auth">The job keys (<c>--keys</c>) and replay windows; null: no job has a key.</param>
+    public SimilarityService(StoredMatrix matrix, StoredMatrix? projection, SimilarityMetric metric, int kMax, int slots = 1024, int cacheEntries = 0,
+                             ServiceAuth? auth = null)
     {
+        _auth = auth is { Keys.Count: > 0 } ? auth : null;
         if (projection is not null && projection.Columns != matrix.Columns)
             throw new ConfigurationException("projection", $"'{projection.Path}' has {projection.Columns} columns; the matrix has D = {matrix.Columns} (P must be M × D)");
         (Projection, Metric, KMax, _slotCount) = (projection, metric, kMax, slots);
@@ -150,6 +157,7 @@ public sealed partial class SimilarityService : IDisposable
         _done[w] = new IndexQueue(_slotCount);
         _workerCounters[w] = new long[(int)WorkerCounter.Count];
         _queryTimes[w] = new LatencyHistogram();
+        _macs[w] = _auth?.CreateContexts();
         RegisterCacheWorker(w);
         return w;
     }
@@ -179,6 +187,35 @@ public sealed partial class SimilarityService : IDisposable
             c[(int)WorkerCounter.CodecDropped]++;
             return DatagramVerdict.Drop(Packets.DropReason.BadPayload);
         }
+        MacContext[]? macs = worker < 0 ? null : _macs[worker];
+        int key = Authenticate(buffer[..length], m.Header, c, macs);
+        if (key == NotAuthentic) return DatagramVerdict.Drop(Packets.DropReason.BadPayload);
+        DatagramVerdict decided = Decide(buffer, length, meta, worker, c, verdict, m, authenticated: key >= 0);
+        if (key < 0 || !decided.IsReply) return decided;
+        // An authentic request's answer is signed with its job's key (0: no room for the trailer).
+        return DatagramVerdict.Reply(_auth!.Sign(buffer, decided.ReplyLength, key, macs) is > 0 and var signed ? signed : -1);
+    }
+
+    private const int NotAuthentic = -2;
+
+    /// <summary>The key of an authentic request, −1 for a job without a key, or <see cref="NotAuthentic"/>
+    /// (dropped, counted): docs/PROTOCOL.md, "Authentication trailer". Another version is left to the
+    /// codec's UNSUPPORTED_VERSION, which every client must be able to read.</summary>
+    private int Authenticate(ReadOnlySpan<byte> datagram, in Header h, long[] c, MacContext[]? macs)
+    {
+        if (_auth is null || h.Version != Wire.Version) return -1;
+        switch (_auth.Check(datagram, h, out int key, macs))
+        {
+            case AuthOutcome.Verified: c[(int)WorkerCounter.Authenticated]++; return key;
+            case AuthOutcome.Missing: c[(int)WorkerCounter.AuthMissing]++; return NotAuthentic;
+            case AuthOutcome.Failed: c[(int)WorkerCounter.AuthFailed]++; return NotAuthentic;
+            case AuthOutcome.Replayed: c[(int)WorkerCounter.Replayed]++; return NotAuthentic;
+            default: return -1;   // Open, or NoKey: UNAUTHENTICATED below
+        }
+    }
+
+    private DatagramVerdict Decide(Span<byte> buffer, int length, in DatagramMeta meta, int worker, long[] c, Verdict verdict, Message m, bool authenticated)
+    {
         Header h = m.Header; // a copy: the buffer may be overwritten by the answer
         if (verdict.IsRefused)
         {
@@ -186,9 +223,9 @@ public sealed partial class SimilarityService : IDisposable
             c[(int)(verdict.Field == Field.K ? WorkerCounter.KZero : WorkerCounter.CodecRefused)]++;
             return DatagramVerdict.Reply(StatusAnswer.Refuse(buffer, h, Epoch, verdict));
         }
-        if (h.HasMac)
+        if (h.HasMac && !authenticated)
         {
-            // No keys are configured yet (the hardening issue adds them): PROTOCOL.md's UNAUTHENTICATED.
+            // The MAC flag for a job with no key (--keys): PROTOCOL.md's UNAUTHENTICATED.
             c[(int)WorkerCounter.Unauthenticated]++;
             return DatagramVerdict.Reply(StatusAnswer.Unauthenticated(buffer, h, Epoch));
         }
@@ -254,7 +291,9 @@ public sealed partial class SimilarityService : IDisposable
         long[] c = _workerCounters[worker]!;
         to = _peers[slot];
         int n = _answerLength[slot];
-        if (n > payload.Length)
+        // The request was authentic (a keyed job; the others' MAC flag is answered UNAUTHENTICATED): sign the answer.
+        bool sign = _auth is not null && _headers[slot].HasMac;
+        if (n + (sign ? Wire.MacSize : 0) > payload.Length)
         {
             // The backend's buffers cannot carry this answer (k too large for the path): say so.
             n = StatusAnswer.TooLarge(payload, _headers[slot], Epoch, _kind[slot] == Kind.Query ? Field.K : Field.Length);
@@ -266,6 +305,7 @@ public sealed partial class SimilarityService : IDisposable
             c[(int)WorkerCounter.Answered]++;
             if (_kind[slot] == Kind.Query) _queryTimes[worker]!.Record(Stopwatch.GetTimestamp() - _admitted[slot]);
         }
+        if (sign) n = _auth!.SignFor(payload, n, _headers[slot].Job, _macs[worker]);
         _free.TryEnqueue(slot);
         return n;
     }
