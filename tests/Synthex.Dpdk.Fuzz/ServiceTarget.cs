@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace Synthex.Dpdk.Fuzz;
 
 /// <summary>
@@ -21,14 +19,7 @@ public static class ServiceTarget
 {
     private static readonly ServiceRig Rig = new();
 
-    // The longest request seen per answer key. Cleared when large (a fuzz run sends millions);
-    // answers whose request was forgotten then are not checked (counted in Unmatched).
-    private static readonly Dictionary<(int Source, byte Op, uint Job, ulong Round, ulong Session, byte Expert, uint Offset), int> Requests = [];
-    private const int MaxRemembered = 100_000;
-    private static bool s_forgotten;
-
-    /// <summary>Answers whose request was forgotten (only after <see cref="MaxRemembered"/> requests).</summary>
-    public static long Unmatched { get; private set; }
+    private static readonly AmplificationLedger Ledger = new();
 
     public static void Run(byte[] data)
     {
@@ -38,12 +29,7 @@ public static class ServiceTarget
         var payload = data.AsSpan(1);
         if (!Rig.Fits(payload.Length, ipv6)) return; // larger than a packet buffer: a PMD never delivers it
 
-        if (payload.Length >= 48)
-        {
-            if (Requests.Count >= MaxRemembered) { Requests.Clear(); s_forgotten = true; }
-            var key = Key(source, (byte)(payload[3] & 0x7f), payload);
-            Requests[key] = Math.Max(payload.Length, Requests.GetValueOrDefault(key));
-        }
+        Ledger.Request(source, payload);
 
         long rxBefore = Rig.Counters.RxPackets;
         var sent = Rig.Send(source, ipv6, payload);
@@ -56,32 +42,9 @@ public static class ServiceTarget
             throw new BrokenRuleException($"accounting: rx {snapshot.RxPackets} != replied {snapshot.Replied} + absorbed {snapshot.Absorbed} + dropped {snapshot.Dropped}");
         if (Rig.Network.InUse != 0)
             throw new BrokenRuleException($"{Rig.Network.InUse} packet buffers kept after the burst");
-        foreach (var (to, answer) in sent) CheckAmplification(to, answer);
+        foreach (var (to, answer) in sent) Ledger.Answer(to, answer);
         long open = Rig.OpenRounds, bound = (long)Rig.Settings.MaxJobs * Rig.Settings.MaxRoundsPerJob;
         if (open > bound || open < 0)
             throw new BrokenRuleException($"{open} consensus rounds open, bound {bound}");
     }
-
-    private static void CheckAmplification(int to, byte[] answer)
-    {
-        if (answer.Length < 64)
-            throw new BrokenRuleException($"an answer of {answer.Length} bytes, shorter than the header");
-        if ((answer[3] & 0x80) == 0)
-            throw new BrokenRuleException($"the service sent a request (operation 0x{answer[3]:x2})");
-        if (!Requests.TryGetValue(Key(to, (byte)(answer[3] & 0x7f), answer), out int request))
-        {
-            if (s_forgotten) { Unmatched++; return; }
-            throw new BrokenRuleException($"an answer (operation 0x{answer[3]:x2}, {answer.Length} bytes) to source {to} matches no request it sent");
-        }
-        if (answer.Length > request)
-            throw new BrokenRuleException($"amplification: a {answer.Length}-byte answer (operation 0x{answer[3]:x2}, status {answer[5]}) to source {to} for a {request}-byte request");
-    }
-
-    // Answers echo job (12), round (16), session (24), expert (32) and offset (40) of the request.
-    // A RESULT goes to the address of the expert's latest contribution to the round, which may
-    // not be the one that sent that chunk (docs/PROTOCOL.md, Transport): still one RESULT per
-    // send, the size of that send, so contributions are matched whatever their source.
-    private static (int, byte, uint, ulong, ulong, byte, uint) Key(int source, byte op, ReadOnlySpan<byte> m)
-        => (op == 1 ? -1 : source, op, BinaryPrimitives.ReadUInt32LittleEndian(m[12..]), BinaryPrimitives.ReadUInt64LittleEndian(m[16..]),
-            BinaryPrimitives.ReadUInt64LittleEndian(m[24..]), m[32], BinaryPrimitives.ReadUInt32LittleEndian(m[40..]));
 }

@@ -37,10 +37,11 @@ public static class RunHost
 
     /// <summary>
     /// Opens the run's app (<see cref="AppDescriptor.Open"/>): what its workers share, before the
-    /// backend starts. The caller disposes it when it is <see cref="IDisposable"/>.
+    /// backend starts, behind the per-source rate limit when <c>--rate-limit</c> is given. The
+    /// caller disposes it when it is <see cref="IDisposable"/>.
     /// </summary>
     public static AppDescriptor OpenApp(RunSettings settings, TextWriter log)
-        => AppCatalog.Find(settings.App).Open(settings.AppOptions, log);
+        => Apps.RateLimit.RateLimitedApp.Wrap(AppCatalog.Find(settings.App).Open(settings.AppOptions, log), settings.RateLimitSpec);
 
     private static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log, AppDescriptor app)
     {

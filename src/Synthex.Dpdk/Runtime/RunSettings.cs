@@ -47,6 +47,8 @@ public sealed record RunSettings
         new TextOption("projection", "FILE", "similarity: the projection P (M x D .npy) PROJECT multiplies by (y = P.x); none: PROJECT is not served", (s, v) => s with { Projection = v }),
         new IntOption("cache-entries", "N", "similarity: answers the result cache holds (W-TinyLFU; memory ~ N x (4 D + 8 min(k-max, N rows)) bytes, allocated at start); 0: no cache",
             0, 1 << 22, s => s.CacheEntries, (s, v) => s with { CacheEntries = v }),
+        new TextOption("rate-limit", "RATE[/BURST]", "datagram services: per source address, at most RATE datagrams/s after a burst of BURST (default BURST: one second's worth); the excess is dropped as rate_limited before the service sees it. Default off",
+            (s, v) => s with { RateLimit = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
         new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
         new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
@@ -207,6 +209,13 @@ public sealed record RunSettings
 
     /// <summary><c>similarity</c>: reload the matrix when its file changes (SIGHUP always reloads).</summary>
     public bool Watch { get; init; }
+
+    /// <summary>Datagram services: <c>RATE[/BURST]</c> per source address (<see cref="Apps.RateLimit.RateLimitSpec"/>); null: no limit.</summary>
+    public string? RateLimit { get; init; }
+
+    /// <summary><see cref="RateLimit"/> parsed; null when off (or invalid: the validator refuses that first).</summary>
+    public Apps.RateLimit.RateLimitSpec? RateLimitSpec
+        => RateLimit is { } text && Apps.RateLimit.RateLimitSpec.TryParse(text, out var spec, out _) ? spec : null;
 
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
     public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, CacheEntries, Watch);
