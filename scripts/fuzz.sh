@@ -5,9 +5,10 @@
 #
 # Targets: protocol (the wire codec: tests/Synthex.Protocol.Fuzz; instrumented assembly
 # Synthex.Protocol.dll); frame (packet parser, flow hash, the UDP endpoint + reflect on the
-# in-memory port), matrix (the .npy/.fvecs loader) and config (JSON config + options): all three
-# in tests/Synthex.Dpdk.Fuzz, instrumenting Synthex.Dpdk.dll (and synthex.dll, the CLI's binder,
-# for config), seeds in its corpus/TARGET. Output in artifacts/fuzz/TARGET/
+# in-memory port), matrix (the .npy/.fvecs loader), config (JSON config + options) and service (a
+# datagram through the consensus and similarity services behind the endpoint): all four in
+# tests/Synthex.Dpdk.Fuzz, instrumenting Synthex.Dpdk.dll (and synthex.dll, the CLI's binder, for
+# config; Synthex.Protocol.dll, the codec, for service), seeds in its corpus/TARGET. Output in artifacts/fuzz/TARGET/
 # (findings/default/{queue,crashes,hangs}).
 # Needs afl++ (Debian package) and the SharpFuzz.CommandLine tool (installed into
 # artifacts/tools when missing).
@@ -16,7 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-usage() { echo "usage: scripts/fuzz.sh protocol|frame|matrix|config MINUTES" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh protocol|frame|matrix|config|service MINUTES" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 target=$1 minutes=$2
 [[ $minutes =~ ^[0-9]+$ && $minutes -gt 0 ]] || { echo "fuzz.sh: MINUTES must be a positive integer, got '$minutes'" >&2; exit 2; }
@@ -30,16 +31,17 @@ case $target in
         run_args=()
         replay_args=(replay)
         ;;
-    frame|matrix|config)
+    frame|matrix|config|service)
         project=tests/Synthex.Dpdk.Fuzz
         dll=synthex-dpdk-fuzz.dll
         instrument=(Synthex.Dpdk.dll)
         [[ $target == config ]] && instrument+=(synthex.dll)
+        [[ $target == service ]] && instrument+=(Synthex.Protocol.dll)
         corpus=$project/corpus/$target
         run_args=("$target")
         replay_args=(replay "$target")
         ;;
-    *) echo "fuzz.sh: unknown target '$target' (known: protocol, frame, matrix, config)" >&2; exit 2 ;;
+    *) echo "fuzz.sh: unknown target '$target' (known: protocol, frame, matrix, config, service)" >&2; exit 2 ;;
 esac
 
 # afl++ is not needed by the tests (CI replays the corpora), so bootstrap.sh leaves it out; install it here.

@@ -3,7 +3,7 @@ namespace Synthex.Dpdk.Fuzz;
 /// <summary>The targets by name: what <c>scripts/fuzz.sh TARGET</c> and the corpus replay run.</summary>
 public static class FuzzTargets
 {
-    public static IReadOnlyList<string> Names { get; } = ["frame", "matrix", "config"];
+    public static IReadOnlyList<string> Names { get; } = ["frame", "matrix", "config", "service"];
 
     /// <summary>The target's entry point: one input, throws on a broken rule (AFL++ records a crash).</summary>
     public static Action<byte[]> Find(string name) => name switch
@@ -11,6 +11,7 @@ public static class FuzzTargets
         "frame" => FrameTarget.Run,
         "matrix" => MatrixTarget.Run,
         "config" => ConfigTarget.Run,
+        "service" => ServiceTarget.Run,
         _ => throw new ArgumentException($"unknown fuzz target '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 

@@ -93,4 +93,31 @@ cfgs = {
  'options-only': b'{}\0app=similarity\nmatrix=/nonexistent.npy\nk-max=5\n',
 }
 for k, v in cfgs.items(): open(f'{root}/config/{k}', 'wb').write(v)
-print('seeded', len(frames), len(mats), len(cfgs))
+
+# service: byte 0 = sender (bits 0..1 source, bit 2 IPv6), then the UDP payload. The requests of
+# docs/PROTOCOL.md's worked examples, and variants that reach each service's refusals.
+import re
+doc = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../docs/PROTOCOL.md')).read()
+reqs = {}
+for name, body in re.findall(r'<!-- vector (\S+) request[^>]*-->\s*```text\n(.*?)```', doc, re.S):
+    reqs[name] = bytes.fromhex(''.join(l[6:] for l in body.strip().splitlines()))
+def with_(m, off, fmt, v):
+    m = bytearray(m); struct.pack_into(fmt, m, off, v); return bytes(m)
+svc = {}
+for name, m in reqs.items():
+    svc[name] = b'\0' + m
+    svc[name + '-v6'] = b'\x05' + m
+c = reqs['contribute']
+svc['contribute-target-1'] = b'\x01' + with_(with_(c, 33, '<B', 1), 32, '<B', 0)
+svc['contribute-epoch-stale'] = b'\x02' + with_(c, 8, '<I', 0x12345678)
+q = reqs['query']
+svc['query-k-3-amplifies'] = b'\x01' + with_(q, 52, '<H', 3)
+svc['query-wrong-dimension'] = b'\x02' + with_(q, 36, '<I', 3)[:-4]
+p = reqs['project']
+svc['project-d4-wider'] = b'\x03' + with_(p, 36, '<I', 4) + struct.pack('<f', 0.5)
+svc['unknown-operation'] = b'\0' + with_(c, 3, '<B', 0x09)
+svc['answer-not-request'] = b'\0' + with_(c, 3, '<B', 0x81)
+svc['short'] = b'\0' + c[:40]
+os.makedirs(f'{root}/service', exist_ok=True)
+for k, v in svc.items(): open(f'{root}/service/{k}', 'wb').write(v)
+print('seeded', len(frames), len(mats), len(cfgs), len(svc))

@@ -53,6 +53,8 @@ public enum DropReason : byte
     UnhandledIcmp,
     /// <summary>A datagram or reply that does not fit: larger than the MTU, or than the buffer it must be written in.</summary>
     Oversized,
+    /// <summary>Service: the source address is over its <c>--rate-limit</c> (per-source token bucket); the app never saw it.</summary>
+    RateLimited,
     /// <summary>Number of reasons; sizes counter arrays.</summary>
     Count,
 }
@@ -66,6 +68,7 @@ public static class DropReasons
         "unsupported_l4", "runt", "multi_segment", "tx_full", "no_route", "no_buffer",
         "truncated_datagram", "empty_datagram", "send_failed", "bad_payload", "not_for_us",
         "ip_fragment", "closed_port", "unhandled_icmp", "oversized",
+        "rate_limited",
     ];
 
     /// <summary>The snake_case name used in reports.</summary>

@@ -19,7 +19,7 @@ public static class RunHost
     {
         // Open what the app's workers share (a loaded matrix) before the backend starts; disposed
         // after the backend has stopped, so no worker still reads it.
-        var app = AppCatalog.Find(settings.App).Open(settings.AppOptions, log);
+        var app = OpenApp(settings, log);
         try
         {
             // SIGHUP reloads an app that can (similarity's matrix); the handler only asks, the app's
@@ -34,6 +34,14 @@ public static class RunHost
             (app as IDisposable)?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Opens the run's app (<see cref="AppDescriptor.Open"/>): what its workers share, before the
+    /// backend starts, behind the per-source rate limit when <c>--rate-limit</c> is given. The
+    /// caller disposes it when it is <see cref="IDisposable"/>.
+    /// </summary>
+    public static AppDescriptor OpenApp(RunSettings settings, TextWriter log)
+        => Apps.RateLimit.RateLimitedApp.Wrap(AppCatalog.Find(settings.App).Open(settings.AppOptions, log), settings.RateLimitSpec);
 
     private static RunReport Run(BackendSelection selection, RunSettings settings, QuitFlag stop, TextWriter log, AppDescriptor app)
     {

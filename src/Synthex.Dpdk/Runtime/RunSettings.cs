@@ -51,6 +51,8 @@ public sealed record RunSettings
             0, 1 << 22, s => s.CacheEntries, (s, v) => s with { CacheEntries = v }),
         new TextOption("keys", "FILE", "consensus, similarity: per-job MAC keys, lines 'JOB HEXKEY' (16..64-byte keys; mode 600, else refused); a listed job's messages must carry a valid HMAC-SHA-256 trailer (docs/PROTOCOL.md)",
             (s, v) => s with { Keys = v }),
+        new TextOption("rate-limit", "RATE[/BURST]", "datagram services: per source address, at most RATE datagrams/s after a burst of BURST (default BURST: one second's worth); the excess is dropped as rate_limited before the service sees it. Default off",
+            (s, v) => s with { RateLimit = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
         new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
         new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
@@ -236,6 +238,12 @@ public sealed record RunSettings
 
     /// <summary><c>consensus</c>, <c>similarity</c>: the key file of per-job MAC keys; null: no job has a key.</summary>
     public string? Keys { get; init; }
+    /// <summary>Datagram services: <c>RATE[/BURST]</c> per source address (<see cref="Apps.RateLimit.RateLimitSpec"/>); null: no limit.</summary>
+    public string? RateLimit { get; init; }
+
+    /// <summary><see cref="RateLimit"/> parsed; null when off (or invalid: the validator refuses that first).</summary>
+    public Apps.RateLimit.RateLimitSpec? RateLimitSpec
+        => RateLimit is { } text && Apps.RateLimit.RateLimitSpec.TryParse(text, out var spec, out _) ? spec : null;
 
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
     public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, CacheEntries, Watch, Keys);

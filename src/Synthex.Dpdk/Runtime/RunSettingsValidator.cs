@@ -56,6 +56,13 @@ public sealed class RunSettingsValidator : IValidateOptions<RunSettings>
         if (app is not null && s.Workers > app.MaxWorkers)
             yield return new ConfigurationException("workers", $"app '{app.Name}' runs on at most {app.MaxWorkers} worker(s); give --workers {app.MaxWorkers} or 0");
         if (Thrown(() => s.ConsensusLimits.Validate()) is { } badLimits) yield return badLimits;
+        if (s.RateLimit is { } rateLimit)
+        {
+            if (!Apps.RateLimit.RateLimitSpec.TryParse(rateLimit, out _, out string rateProblem))
+                yield return new ConfigurationException("rate-limit", rateProblem);
+            else if (app is not null && (app.Layers & BackendLayers.Datagrams) == 0)
+                yield return new ConfigurationException("rate-limit", $"app '{app.Name}' is not a datagram service; the rate limit is per source address of a service's datagrams");
+        }
         if (!int.IsPow2(s.Buffers))
             yield return new ConfigurationException("buffers", $"{s.Buffers} is not a power of two (the io_uring buffer ring needs one), e.g. 1024, 2048, 4096");
         if (!RunSettings.TryParseListen(s.Listen, out _, out _))

@@ -21,6 +21,7 @@ public class FuzzCorpusTests
     [InlineData("frame", 15)]
     [InlineData("matrix", 10)]
     [InlineData("config", 10)]
+    [InlineData("service", 20)]
     public void The_committed_corpus_replays_through_the_target_without_a_failure(string target, int seeds)
     {
         int runs = FuzzTargets.Replay(target, Path.Combine(Corpus, target));
