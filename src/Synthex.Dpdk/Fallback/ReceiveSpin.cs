@@ -102,15 +102,18 @@ internal struct ReceiveSpin
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly bool SpinUntil<TReady>(ref TReady ready) where TReady : struct, ISpinCondition
     {
+        // The deadline is read before the condition: a worker that re-enters the spin within one
+        // gap (after handling completions that were no datagram) must still end at the window,
+        // even if the condition kept holding without bringing a datagram.
         long deadline = Deadline;
-        for (int i = 1; ; i++)
+        for (int i = 0; ; i++)
         {
-            if (ready.Holds) return true;
             if ((i & 15) == 0)
             {
                 if (Stopwatch.GetTimestamp() >= deadline) return false;
-                if ((i & 255) == 0) YieldNow();
+                if (i != 0 && (i & 255) == 0) YieldNow();
             }
+            if (ready.Holds) return true;
             Thread.SpinWait(1);
         }
     }

@@ -122,7 +122,7 @@ public class ReceiveSpinTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_spin_returns_when_the_condition_holds_and_gives_up_at_the_deadline()
+    public void The_spin_returns_when_the_condition_holds_and_ends_at_the_deadline_even_if_it_keeps_holding()
     {
         // Real clock: a deadline half an hour away, then one already past.
         var spin = new ReceiveSpin(int.MaxValue);
@@ -135,7 +135,9 @@ public class ReceiveSpinTests(ITestOutputHelper output)
         brief.OutOfWork(System.Diagnostics.Stopwatch.GetTimestamp() - System.Diagnostics.Stopwatch.Frequency);
         var never = new AfterChecks(int.MaxValue);
         Assert.False(brief.SpinUntil(ref never));
-        Assert.Equal(16, never.Checks); // the clock is read every 16 checks
+        Assert.Equal(0, never.Checks); // the deadline is read first: past it, the condition is not even asked
+        var always = new AfterChecks(0);
+        Assert.False(brief.SpinUntil(ref always)); // a condition that holds does not extend the window
     }
 
     private struct AfterChecks(int n) : ISpinCondition
