@@ -29,7 +29,7 @@ namespace Synthex.Load.Scenarios;
 public struct ConsensusScenario : IScenario
 {
     private readonly uint _job;
-    private readonly byte[]? _key;
+    private readonly MacContext? _mac;   // this sender thread's key schedule (--keys)
     private readonly ulong _session;
     private readonly int _experts, _target, _window, _chunks;
     private readonly uint _length;
@@ -62,7 +62,7 @@ public struct ConsensusScenario : IScenario
     public ConsensusScenario(ConsensusShape shape, int slots, ulong session, long roundLimit, byte[]? key = null)
     {
         _job = shape.Job;
-        _key = key;
+        _mac = key is null ? null : new MacContext(key);
         _session = session;
         _experts = shape.Experts;
         _target = shape.Target;
@@ -123,13 +123,13 @@ public struct ConsensusScenario : IScenario
         for (int i = 0; i < n; i++) values[i] = Value(_session, round, expert, offset + (uint)i);
         var h = Contribute.Header(_job, _session, (ulong)round, (byte)expert, (byte)_target, _length, offset, _chunk,
                                   Weight(_session, round, expert), _timeoutMs, (byte)Math.Min(attempt, 255));
-        return ScenarioKeys.Seal(_key, request, Contribute.Write(request, h, values));
+        return ScenarioKeys.Seal(_mac, request, Contribute.Write(request, h, values));
     }
 
     public bool TryReadSequence(ReadOnlySpan<byte> answer, out ulong sequence)
     {
         sequence = 0;
-        if (!ScenarioKeys.Authentic(_key, answer) || !Codec.ReadAnswer(answer, out Message m).IsValid) return false;
+        if (!ScenarioKeys.Authentic(_mac, answer) || !Codec.ReadAnswer(answer, out Message m).IsValid) return false;
         var h = m.Header;
         if (h.Operation != Operation.Result || h.Job != _job || h.Session != _session || h.Chunk != _chunk
             || h.Expert >= _experts || h.Offset >= _length || h.Offset % _chunk != 0

@@ -37,4 +37,10 @@ public static class ScenarioKeys
 
     /// <summary>Whether an answer may be read: always without a key, else only when its MAC verifies.</summary>
     public static bool Authentic(byte[]? key, ReadOnlySpan<byte> answer) => key is null || MessageAuth.Verify(key, answer);
+
+    /// <summary>As <see cref="Seal(byte[], Span{byte}, int)"/> with a sender thread's own key schedule (no key schedule per message).</summary>
+    public static int Seal(MacContext? mac, Span<byte> request, int length) => mac is null || length <= 0 ? length : mac.Sign(request, length);
+
+    /// <summary>As <see cref="Authentic(byte[], ReadOnlySpan{byte})"/> with a sender thread's own key schedule.</summary>
+    public static bool Authentic(MacContext? mac, ReadOnlySpan<byte> answer) => mac is null || mac.Verify(answer);
 }

@@ -16,7 +16,7 @@ namespace Synthex.Load.Scenarios;
 public struct SimilarityScenario : IScenario
 {
     private readonly SimilarityData _data;
-    private readonly byte[]? _key;
+    private readonly MacContext? _mac;   // this sender thread's key schedule (--keys)
     private readonly ulong _session, _slotMask;
     private readonly int[] _slotQuery;
     private readonly float[] _values;
@@ -27,7 +27,7 @@ public struct SimilarityScenario : IScenario
     public SimilarityScenario(SimilarityData data, int slots, ulong session, int thread)
     {
         _data = data;
-        _key = data.Key;
+        _mac = data.Key is null ? null : new MacContext(data.Key);
         _session = session;
         _slotMask = (ulong)slots - 1;
         _slotQuery = new int[slots];
@@ -44,13 +44,13 @@ public struct SimilarityScenario : IScenario
         int index = (int)(sequence & _slotMask);
         if (attempt == 0) _slotQuery[index] = _data.Draw(NextUniform());
         var h = Query.Header(_data.Job, _session, sequence, (uint)_data.Queries.Columns, (ushort)_data.K, (byte)Math.Min(attempt, 255));
-        return ScenarioKeys.Seal(_key, request, Query.Write(request, h, _data.Queries.Row(_slotQuery[index])));
+        return ScenarioKeys.Seal(_mac, request, Query.Write(request, h, _data.Queries.Row(_slotQuery[index])));
     }
 
     public bool TryReadSequence(ReadOnlySpan<byte> answer, out ulong sequence)
     {
         sequence = 0;
-        if (!ScenarioKeys.Authentic(_key, answer) || !Codec.ReadAnswer(answer, out Message m).IsValid) return false;
+        if (!ScenarioKeys.Authentic(_mac, answer) || !Codec.ReadAnswer(answer, out Message m).IsValid) return false;
         var h = m.Header;
         if (h.Operation != Operation.Matches || h.Job != _data.Job || h.Session != _session) return false;
         sequence = h.Round;
@@ -198,6 +198,9 @@ public sealed class SimilarityScenarioDescriptor : ScenarioDescriptor
         new("matrix", "similarity: the served matrix (.npy); with it, answers are checked against a local brute force", "FILE.npy", ""),
         new("verify-every", "similarity: check every Nth answer against the brute force (0: none)", "N", "100"),
         new("metric", "similarity: cosine | dot, as the server's --metric (for the brute force)", "NAME", "cosine"),
+        // Shared with consensus (one --job, one --keys): listed here so the runner passes them to this scenario too.
+        new("job", "consensus, similarity: the job id the requests carry", "J", "1"),
+        ScenarioKeys.Option,
     ];
 
     public override int MaxRequestLength(IReadOnlyDictionary<string, string> options) => Wire.HeaderSize + 4 * Dim(options) + ScenarioKeys.TrailerBytes(options);
