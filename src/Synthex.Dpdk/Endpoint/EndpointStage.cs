@@ -228,7 +228,11 @@ public struct EndpointStage<TApp> : IFrameApp where TApp : struct, IDatagramApp
             local = UdpEndpoint.V4(BinaryPrimitives.ReadUInt32BigEndian(frame[(l3 + 16)..]), _servicePort);
         }
         var peer = new DatagramPeer(remote, local, MacAddress.Read(frame[6..]).Value, MacAddress.Read(frame).Value, meta.Port);
-        DatagramVerdict verdict = _app.Process(MemoryMarshal.CreateSpan(ref frame[payloadAt], room), length, new DatagramMeta(peer, meta.Queue));
+        // Not frame[payloadAt]: an empty datagram in an unpadded frame (IPv6: 62 bytes, above Ethernet's
+        // minimum, so no NIC pads it) ends exactly at payloadAt, and indexing there threw (found by
+        // the service fuzz target; regression: EndpointTests' empty-datagram test).
+        ref byte payload = ref Unsafe.Add(ref MemoryMarshal.GetReference(frame), payloadAt);
+        DatagramVerdict verdict = _app.Process(MemoryMarshal.CreateSpan(ref payload, room), length, new DatagramMeta(peer, meta.Queue));
         if (!verdict.IsReply) return verdict.IsAbsorbed ? Fate.Absorbed : Fate.Drop(verdict.Reason);
         int reply = verdict.ReplyLength;
         if (reply > room) return Fate.Drop(DropReason.Oversized);

@@ -51,6 +51,33 @@ public class RateLimitBackendTests
         Assert.Null(server.Failure);
     }
 
+    [Theory, MemberData(nameof(Kinds))]
+    public void The_limited_worker_loop_allocates_nothing_whether_it_allows_or_drops(OsBackendKind kind)
+    {
+        const int window = 64, total = 320 * window;
+        foreach (var (spec, allowed) in new[] { (new RateLimitSpec(RateLimitSpec.MaxRate, 1_000_000), true), (FiveThenHardlyAny, false) })
+        {
+            using var server = OsServer.Start(kind, new OsBackendOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), Workers = 1 },
+                                              new RateLimited<Synthex.Dpdk.Apps.Reflect>(new Synthex.Dpdk.Apps.Reflect(), new SourceRateLimiter(spec)));
+            using var client = new UdpTestClient(server.LocalEndPoint);
+            var payload = new byte[32];
+            var reply = new byte[2048];
+            var c = server.Counters[0];
+            for (int sent = 0; sent < total; sent += window)
+            {
+                for (int i = 0; i < window; i++) client.Socket.Send(payload);
+                if (allowed) { for (int i = 0; i < window; i++) client.Socket.Receive(reply); continue; }
+                // Nothing comes back past the burst: wait until the worker has taken the window (no socket overflow).
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while (c.RxPackets < sent + window && DateTime.UtcNow < deadline) Thread.Sleep(1);
+            }
+            server.Stop();
+            Assert.Equal(total, c.RxPackets);
+            Assert.Equal(allowed ? 0 : total - 5, c.Drops(DropReason.RateLimited));
+            Assert.Equal(0, c.LoopAllocatedBytes);
+        }
+    }
+
     [Fact]
     public void Behind_the_endpoint_the_services_see_only_what_is_within_the_rate()
     {
