@@ -53,6 +53,13 @@ public interface IBackend : IDisposable
     /// <summary>Per-port counters as the device (or kernel) sees them; called by the stats thread.</summary>
     IReadOnlyList<PortStats> ReadPortStats(bool extended);
 
+    /// <summary>
+    /// The <see cref="System.Diagnostics.Stopwatch"/> timestamp when <see cref="Start"/> had the ports
+    /// up (devices started, links checked) and was about to launch the workers, for the report's
+    /// start-up; 0 where the backend does not say (the runtime then takes <see cref="Start"/>'s return).
+    /// </summary>
+    long PortsUpTimestamp => 0;
+
     /// <summary>Quit flag, join workers, drain TX. Idempotent. Counters are final afterwards.</summary>
     void Stop();
 }

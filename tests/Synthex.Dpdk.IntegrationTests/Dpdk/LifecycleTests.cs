@@ -71,6 +71,23 @@ public partial class LifecycleTests
     }
 
     [Fact]
+    public void The_report_times_start_up_from_process_start_to_eal_up_ports_up_and_the_first_packet()
+    {
+        string report = Path.Combine(Path.GetTempPath(), $"{SynthexRun.UniquePrefix()}.json");
+        using var run = SynthexRun.Run(["run", "--mode", "io", "--duration", "0.3", "--stats-interval", "0", "--stats-json", report, "--",
+            .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", "net_null0"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var startup = SynthexRun.Report(report).GetProperty("startup");
+        double eal = startup.GetProperty("backend_open_ms").GetDouble();
+        double portsUp = startup.GetProperty("ports_up_ms").GetDouble();
+        double first = startup.GetProperty("first_packet_ms").GetDouble(); // net_null always has packets
+        // Ordered, and the process's own start (the .NET host, EAL init) comes before EAL is up.
+        Assert.True(0 < eal && eal < portsUp && portsUp <= first, $"EAL up {eal} ms, ports up {portsUp} ms, first packet {first} ms\n{run.Output}");
+        Assert.Matches(@"start-up: backend open \d+ ms, ports up \d+ ms, first packet \d+ ms after process start", run.Output);
+        File.Delete(report);
+    }
+
+    [Fact]
     public void Runs_over_net_ring_too()
     {
         // net_ring0 loops its TX ring back into its RX ring: no traffic source, so this checks the

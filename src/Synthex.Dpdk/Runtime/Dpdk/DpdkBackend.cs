@@ -95,6 +95,7 @@ internal sealed unsafe class DpdkBackend : IBackend
                     port.JoinMulticast(groups.Select(g => Packets.NeighborDiscovery.MulticastMac(g).Value).ToArray()));
         }
         CheckLinks(settings.LinkTimeout);
+        PortsUpTimestamp = Stopwatch.GetTimestamp();
 
         var io = new DpdkIo(Shim.sx_get_tsc_hz(), originPool);
         _counters = new WorkerCounters[workers];
@@ -129,6 +130,8 @@ internal sealed unsafe class DpdkBackend : IBackend
                                     $"{port.RxQueues} rx x {port.RxDescriptors}, {port.TxQueues} tx x {port.TxDescriptors}");
         }
     }
+
+    public long PortsUpTimestamp { get; private set; }
 
     public IReadOnlyList<PortStats> ReadPortStats(bool extended)
         => _finalStats ?? _ports.Select(p => p.ReadStats(extended)).ToArray();
