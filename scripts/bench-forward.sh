@@ -15,7 +15,11 @@
 # rate is its steady one (report's "steady": after a 1 s warm-up, as testpmd's first second is
 # skipped) where the report has it; SYNTHEX=PATH runs another synthex build (a before/after).
 #
-# Usage: [SYNTHEX=path/to/synthex] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)]
+# BEFORE="command" runs a second synthex in the same rounds, after testpmd and before SYNTHEX, for a
+# before/after side by side (e.g. BEFORE="env SYNTHEX_PRELOAD=0 $PWD/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex"
+# or another build's binary): its columns are bf_wall/bf_cpu and their ratios to testpmd.
+#
+# Usage: [SYNTHEX=path/to/synthex] [BEFORE="command"] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)]
 # Needs: a Release build (scripts/bootstrap.sh), dpdk-testpmd (Debian dpdk-dev), root, free hugepages.
 set -euo pipefail
 
@@ -75,8 +79,11 @@ testpmd_run() { # mode burst -> "wall cpu"
                printf "%.2f %.2f\n", (c ? t / c / 1e6 : 0), (cpu > 0 ? packets / cpu / 1e6 : 0) }' "$work/testpmd.out"
 }
 
-synthex_run() { # mode burst -> "wall cpu"
-    "$synthex" run --app forward --mode "$1" --burst "$2" --idle busy --stats-interval 0 \
+synthex_run() { # mode burst [command...] -> "wall cpu"
+    local mode=$1 burst=$2
+    shift 2
+    (($#)) || set -- "$synthex"
+    "$@" run --app forward --mode "$mode" --burst "$burst" --idle busy --stats-interval 0 \
         --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1 &
     local pid=$!
     sleep "$seconds"
@@ -97,25 +104,50 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v s="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.3f", s / t; else print "nan" }'; }
 
-printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s\n' mode burst tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio
+read -r -a before <<<"${BEFORE:-}"
+header() {
+    if ((${#before[@]})); then
+        printf '%-8s %5s | %9s %9s %6s %9s %6s | %9s %9s %6s %9s %6s\n' mode burst tpmd_wall bf_wall ratio sx_wall ratio tpmd_cpu bf_cpu ratio sx_cpu ratio
+    else
+        printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s\n' mode burst tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio
+    fi
+}
+((${#before[@]})) && echo "before: ${before[*]}"
+header
 summary=()
 for mode in $modes; do
     for burst in $bursts; do
-        wr=() cr=() tw=() sw=() tc=() sc=()
+        wr=() cr=() tw=() sw=() tc=() sc=() bw=() bc=() bwr=() bcr=()
         for ((round = 1; round <= rounds; round++)); do
             read -r t_wall t_cpu < <(testpmd_run "$mode" "$burst")
+            if ((${#before[@]})); then
+                read -r b_wall b_cpu < <(synthex_run "$mode" "$burst" "${before[@]}")
+            fi
             read -r s_wall s_cpu < <(synthex_run "$mode" "$burst")
-            printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s   (round %d)\n' "$mode" "$burst" \
-                "$t_wall" "$s_wall" "$(ratio "$s_wall" "$t_wall")" "$t_cpu" "$s_cpu" "$(ratio "$s_cpu" "$t_cpu")" "$round"
+            if ((${#before[@]})); then
+                printf '%-8s %5s | %9s %9s %6s %9s %6s | %9s %9s %6s %9s %6s   (round %d)\n' "$mode" "$burst" \
+                    "$t_wall" "$b_wall" "$(ratio "$b_wall" "$t_wall")" "$s_wall" "$(ratio "$s_wall" "$t_wall")" \
+                    "$t_cpu" "$b_cpu" "$(ratio "$b_cpu" "$t_cpu")" "$s_cpu" "$(ratio "$s_cpu" "$t_cpu")" "$round"
+                bw+=("$b_wall") bc+=("$b_cpu") bwr+=("$(ratio "$b_wall" "$t_wall")") bcr+=("$(ratio "$b_cpu" "$t_cpu")")
+            else
+                printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s   (round %d)\n' "$mode" "$burst" \
+                    "$t_wall" "$s_wall" "$(ratio "$s_wall" "$t_wall")" "$t_cpu" "$s_cpu" "$(ratio "$s_cpu" "$t_cpu")" "$round"
+            fi
             tw+=("$t_wall") sw+=("$s_wall") tc+=("$t_cpu") sc+=("$s_cpu")
             wr+=("$(ratio "$s_wall" "$t_wall")") cr+=("$(ratio "$s_cpu" "$t_cpu")")
         done
         m() { printf '%s\n' "$@" | median; }
-        summary+=("$(printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s' "$mode" "$burst" \
-            "$(m "${tw[@]}")" "$(m "${sw[@]}")" "$(m "${wr[@]}")" "$(m "${tc[@]}")" "$(m "${sc[@]}")" "$(m "${cr[@]}")")")
+        if ((${#before[@]})); then
+            summary+=("$(printf '%-8s %5s | %9s %9s %6s %9s %6s | %9s %9s %6s %9s %6s' "$mode" "$burst" \
+                "$(m "${tw[@]}")" "$(m "${bw[@]}")" "$(m "${bwr[@]}")" "$(m "${sw[@]}")" "$(m "${wr[@]}")" \
+                "$(m "${tc[@]}")" "$(m "${bc[@]}")" "$(m "${bcr[@]}")" "$(m "${sc[@]}")" "$(m "${cr[@]}")")")
+        else
+            summary+=("$(printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s' "$mode" "$burst" \
+                "$(m "${tw[@]}")" "$(m "${sw[@]}")" "$(m "${wr[@]}")" "$(m "${tc[@]}")" "$(m "${sc[@]}")" "$(m "${cr[@]}")")")
+        fi
     done
 done
 echo
 echo "medians of $rounds rounds (Mpps per forwarding core; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)):"
-printf '%-8s %5s | %9s %9s %6s | %9s %9s %6s\n' mode burst tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio
+header
 printf '%s\n' "${summary[@]}"

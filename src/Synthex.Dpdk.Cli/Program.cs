@@ -11,6 +11,10 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        // First, before any work that would be done twice: a DPDK run re-executes itself once with
+        // the shim preloaded, so DPDK's thread-local state is static (DpdkPreload says why).
+        Runtime.Dpdk.DpdkPreload.ReexecIfWanted(args, Console.Error);
+
         if (!SimdSelectionIsValid()) return ExitCodes.BadConfiguration;
 
         // Everything after the first "--" belongs to rte_eal_init, untouched: split it off before

@@ -87,6 +87,25 @@ public partial class LifecycleTests
         File.Delete(report);
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("0", false)]
+    public void A_dpdk_run_re_executes_itself_once_with_the_shim_preloaded_unless_told_not_to(string? preloadSwitch, bool preloaded)
+    {
+        var environment = preloadSwitch is null ? null : new Dictionary<string, string> { ["SYNTHEX_PRELOAD"] = preloadSwitch };
+        using var run = SynthexRun.Start(["run", "--mode", "io", "--stats-interval", "0.2", "--",
+            .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", "net_null0"], environment);
+        Assert.True(run.WaitFor("Mpps", 30_000), run.Output); // packets flowing: the process the pid names is the one running
+        // The same pid (execve keeps it), now with the shim in LD_PRELOAD and the once-only guard set.
+        var environ = File.ReadAllText($"/proc/{run.Pid}/environ").Split('\0');
+        Assert.Equal(preloaded, environ.Any(v => v.StartsWith("SYNTHEX_PRELOADED=", StringComparison.Ordinal)));
+        Assert.Equal(preloaded, environ.Any(v => v.StartsWith("LD_PRELOAD=", StringComparison.Ordinal) && v.Contains("libsynthex_shim.so")));
+        Assert.Equal(0, kill(run.Pid, SIGTERM));
+        Assert.True(run.TryWaitForExit(TimeSpan.FromSeconds(10)), run.Output);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.DoesNotContain("could not re-execute", run.Output);
+    }
+
     [Fact]
     public void Runs_over_net_ring_too()
     {
