@@ -16,7 +16,7 @@
 # skipped) where the report has it; SYNTHEX=PATH runs another synthex build (a before/after).
 #
 # BEFORE="command" runs a second synthex in the same rounds, after testpmd and before SYNTHEX, for a
-# before/after side by side (e.g. BEFORE="env SYNTHEX_PRELOAD=0 $PWD/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex"
+# before/after side by side (e.g. SYNTHEX_PRELOAD=1 for the run and BEFORE="env SYNTHEX_PRELOAD=0 $PWD/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex"
 # or another build's binary): its columns are bf_wall/bf_cpu and their ratios to testpmd.
 #
 # Usage: [SYNTHEX=path/to/synthex] [BEFORE="command"] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)]

@@ -16,7 +16,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${1:-5}
 shift || true
 jit=$root/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex
-if (($#)); then commands=("$@"); else commands=("env SYNTHEX_PRELOAD=0 $jit" "$jit"); fi
+if (($#)); then commands=("$@"); else commands=("env SYNTHEX_PRELOAD=0 $jit" "env SYNTHEX_PRELOAD=1 $jit"); fi
 
 free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
 if ((free >= 256)); then memory=(--in-memory); else memory=(--no-huge -m 512 --no-shconf); fi

@@ -88,9 +88,9 @@ public partial class LifecycleTests
     }
 
     [Theory]
-    [InlineData(null, true)]
-    [InlineData("0", false)]
-    public void A_dpdk_run_re_executes_itself_once_with_the_shim_preloaded_unless_told_not_to(string? preloadSwitch, bool preloaded)
+    [InlineData("1", true)]
+    [InlineData(null, false)]
+    public void A_dpdk_run_re_executes_itself_once_with_the_shim_preloaded_when_asked_to(string? preloadSwitch, bool preloaded)
     {
         var environment = preloadSwitch is null ? null : new Dictionary<string, string> { ["SYNTHEX_PRELOAD"] = preloadSwitch };
         using var run = SynthexRun.Start(["run", "--mode", "io", "--stats-interval", "0.2", "--",

@@ -8,15 +8,20 @@ namespace Synthex.Dpdk.Runtime.Dpdk;
 /// Loads DPDK the way a C appliance links it: at process start, so librte_eal's thread-local
 /// state (<c>rte_lcore_id()</c>, <c>rte_errno</c>, the per-lcore mempool cache index) sits in the
 /// static TLS block instead of being reached through <c>__tls_get_addr</c>'s slow path for a
-/// library that was <c>dlopen</c>ed. A DPDK run re-executes itself once, at the top of
-/// <c>Main</c>, with <c>LD_PRELOAD</c> = the shim (whose needed libraries are librte_eal,
+/// library that was <c>dlopen</c>ed. With <c>SYNTHEX_PRELOAD=1</c>, a DPDK run re-executes itself
+/// once, at the top of <c>Main</c>, with <c>LD_PRELOAD</c> = the shim (whose needed libraries are librte_eal,
 /// ethdev, mempool, mbuf, ring...); the pid, the arguments, the descriptors and the environment
 /// stay the same, so a supervisor, a test or a signal sees one process.
 /// </summary>
 /// <remarks>
-/// Measured on the forward benchmark (docs/BENCHMARKS.md, "Static TLS"): issue 16 saw +9% on io
-/// with librte_eal preloaded by hand. Not done when: <see cref="GuardVariable"/> is set (this is
-/// the re-executed process), <see cref="SwitchVariable"/> is <c>0</c>, the command is not
+/// Opt-in, because it measured no gain (docs/BENCHMARKS.md, "Static TLS"): under perf the
+/// forwarding thread spends the same ~13% in <c>__tls_get_addr</c> with and without it, as
+/// testpmd does — the calls come from the PMDs' and the shim's position-independent code
+/// (general-dynamic TLS model), which makes them whether the module's TLS block is static or
+/// not, and a dlopen'ed module's block, once allocated for a thread, is reached by the same fast
+/// path. What it costs: a second start of the .NET host (0.3–0.7 s on a loaded 2-vCPU VM).
+/// Not done when: <see cref="GuardVariable"/> is set (this is the re-executed process),
+/// <see cref="SwitchVariable"/> is not <c>1</c>, the command is not
 /// <c>run</c>, the backend is named io-uring or socket, the shim is not found (the run reports
 /// that itself later) or is already in <c>LD_PRELOAD</c>. A failed <c>execve</c> is reported
 /// and the run goes on with DPDK loaded the ordinary way.
@@ -26,13 +31,13 @@ public static unsafe partial class DpdkPreload
     /// <summary>Set in the re-executed process (to the preloaded shim's path): re-exec once only.</summary>
     public const string GuardVariable = "SYNTHEX_PRELOADED";
 
-    /// <summary><c>0</c> turns the re-exec off (DPDK is then <c>dlopen</c>ed when the first shim call needs it).</summary>
+    /// <summary><c>1</c> turns the re-exec on; otherwise DPDK is <c>dlopen</c>ed when the first shim call needs it.</summary>
     public const string SwitchVariable = "SYNTHEX_PRELOAD";
 
     /// <summary>Whether this invocation should re-execute with the shim preloaded (the shim's path aside).</summary>
     public static bool Wanted(IReadOnlyList<string> args, Func<string, string?> environment)
     {
-        if (environment(GuardVariable) is not null || environment(SwitchVariable) == "0") return false;
+        if (environment(GuardVariable) is not null || environment(SwitchVariable) != "1") return false;
         if (args.Count == 0 || args[0] != "run") return false;
         string? backend = environment("SYNTHEX_BACKEND");
         for (int i = 1; i < args.Count && args[i] != "--"; i++)
