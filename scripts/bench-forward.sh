@@ -24,7 +24,11 @@
 # by the CPU time of the W busiest threads (the forwarding lcores). After the medians, a scaling
 # table: each count's rate against W x the 1-worker rate (the efficiency), for both tools.
 #
-# Usage: [SYNTHEX=path/to/synthex] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)] [WORKERS (default "1")]
+# BEFORE="command" runs a second synthex in the same rounds, after testpmd and before SYNTHEX, for a
+# before/after side by side (e.g. BEFORE="env SYNTHEX_PRELOAD=0 $PWD/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex"
+# with SYNTHEX_PRELOAD=1 for the run, or another build's binary): its rows are marked "(before)".
+#
+# Usage: [SYNTHEX=path/to/synthex] [BEFORE="command"] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)] [WORKERS (default "1")]
 # Needs: a Release build (scripts/bootstrap.sh), dpdk-testpmd (Debian dpdk-dev), root, free hugepages.
 set -euo pipefail
 
@@ -103,8 +107,11 @@ testpmd_run() { # mode burst -> "wall cpu"
                printf "%.2f %.2f\n", (c ? t / c / 1e6 : 0), (cpu > 0 ? packets / cpu / 1e6 : 0) }' "$work/testpmd.out"
 }
 
-synthex_run() { # mode burst -> "wall cpu"
-    "$synthex" run --app forward --mode "$1" --burst "$2" --idle busy --stats-interval 0 --rx-queues "$workers" \
+synthex_run() { # mode burst [command...] -> "wall cpu"
+    local mode=$1 burst=$2
+    shift 2
+    (($#)) || set -- "$synthex"
+    "$@" run --app forward --mode "$mode" --burst "$burst" --idle busy --stats-interval 0 --rx-queues "$workers" \
         --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1 &
     local pid=$!
     sleep "$seconds"
@@ -125,6 +132,8 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v s="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.3f", s / t; else print "nan" }'; }
 
+read -r -a before <<<"${BEFORE:-}"
+((${#before[@]})) && echo "before: ${before[*]}"
 header() { printf '%-8s %5s %2s | %9s %9s %6s | %9s %9s %6s\n' mode burst W tpmd_wall sx_wall ratio tpmd_cpu sx_cpu ratio; }
 header
 summary=()
@@ -137,9 +146,15 @@ for w in $worker_counts; do
     use_workers "$w"
     for mode in $modes; do
         for burst in $bursts; do
-            wr=() cr=() tw=() sw=() tc=() sc=()
+            wr=() cr=() tw=() sw=() tc=() sc=() bw=() bc=() bwr=() bcr=()
             for ((round = 1; round <= rounds; round++)); do
                 read -r t_wall t_cpu < <(testpmd_run "$mode" "$burst")
+                if ((${#before[@]})); then
+                    read -r b_wall b_cpu < <(synthex_run "$mode" "$burst" "${before[@]}")
+                    printf '%-8s %5s %2s | %9s %9s %6s | %9s %9s %6s   (round %d, before)\n' "$mode" "$burst" "$w" \
+                        "$t_wall" "$b_wall" "$(ratio "$b_wall" "$t_wall")" "$t_cpu" "$b_cpu" "$(ratio "$b_cpu" "$t_cpu")" "$round"
+                    bw+=("$b_wall") bc+=("$b_cpu") bwr+=("$(ratio "$b_wall" "$t_wall")") bcr+=("$(ratio "$b_cpu" "$t_cpu")")
+                fi
                 read -r s_wall s_cpu < <(synthex_run "$mode" "$burst")
                 printf '%-8s %5s %2s | %9s %9s %6s | %9s %9s %6s   (round %d)\n' "$mode" "$burst" "$w" \
                     "$t_wall" "$s_wall" "$(ratio "$s_wall" "$t_wall")" "$t_cpu" "$s_cpu" "$(ratio "$s_cpu" "$t_cpu")" "$round"
@@ -148,6 +163,10 @@ for w in $worker_counts; do
             done
             m() { printf '%s\n' "$@" | median; }
             med_tw["$mode $burst $w"]=$(m "${tw[@]}") med_sw["$mode $burst $w"]=$(m "${sw[@]}")
+            if ((${#before[@]})); then
+                summary+=("$(printf '%-8s %5s %2s | %9s %9s %6s | %9s %9s %6s   (before)' "$mode" "$burst" "$w" \
+                    "$(m "${tw[@]}")" "$(m "${bw[@]}")" "$(m "${bwr[@]}")" "$(m "${tc[@]}")" "$(m "${bc[@]}")" "$(m "${bcr[@]}")")")
+            fi
             summary+=("$(printf '%-8s %5s %2s | %9s %9s %6s | %9s %9s %6s' "$mode" "$burst" "$w" \
                 "$(m "${tw[@]}")" "$(m "${sw[@]}")" "$(m "${wr[@]}")" "$(m "${tc[@]}")" "$(m "${sc[@]}")" "$(m "${cr[@]}")")")
         done

@@ -7,7 +7,9 @@ namespace Synthex.Dpdk.Interop;
 /// <summary>
 /// Finds libsynthex_shim.so when the first shim function is called — never earlier, because the
 /// io_uring and socket backends run on hosts without DPDK and must not need it. Looked for in
-/// SYNTHEX_SHIM_PATH (a file or a directory), then beside this assembly, then beside the app.
+/// SYNTHEX_SHIM_PATH (a file or a directory), then beside the app (its base directory, where the
+/// build copies the shim beside every assembly that can call it; under Native AOT there is no
+/// assembly file, so <c>Assembly.Location</c> would be empty: IL3000).
 /// DPDK's own libraries are left to the dynamic loader (they are bound by soname).
 /// </summary>
 public static class ShimLibraryResolver
@@ -28,9 +30,6 @@ public static class ShimLibraryResolver
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(fromEnvironment))
             yield return Directory.Exists(fromEnvironment) ? Path.Combine(fromEnvironment, FileName) : fromEnvironment;
-        var assemblyDirectory = Path.GetDirectoryName(typeof(ShimLibraryResolver).Assembly.Location);
-        if (!string.IsNullOrEmpty(assemblyDirectory))
-            yield return Path.Combine(assemblyDirectory, FileName);
         yield return Path.Combine(AppContext.BaseDirectory, FileName);
     }
 

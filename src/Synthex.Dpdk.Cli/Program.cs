@@ -11,6 +11,11 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        // First, before any work that would be done twice: with SYNTHEX_PRELOAD=1 a DPDK run
+        // re-executes itself once with the shim preloaded, so DPDK's thread-local state is static
+        // (DpdkPreload says why, and why it is opt-in).
+        Runtime.Dpdk.DpdkPreload.ReexecIfWanted(args, Console.Error);
+
         if (!SimdSelectionIsValid()) return ExitCodes.BadConfiguration;
 
         // Everything after the first "--" belongs to rte_eal_init, untouched: split it off before

@@ -23,7 +23,11 @@ public interface IBackendProvider
 }
 
 /// <summary>The opened backend and why it was chosen (or why better ones were passed over).</summary>
-public sealed record BackendSelection(IBackend Backend, string Reason);
+public sealed record BackendSelection(IBackend Backend, string Reason)
+{
+    /// <summary>When the backend was open (made right after it): the report's start-up "backend open" (for DPDK, EAL up).</summary>
+    public long OpenedTimestamp { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+}
 
 /// <summary>
 /// Chooses the backend for <c>--backend</c>: a named one or the best the host offers.

@@ -55,6 +55,12 @@ public interface IBackend : IDisposable
 
     /// <summary>The packet buffer pools and how much of each is in use now (DPDK's mbuf pools); none for backends without pools. Called by the stats thread.</summary>
     IReadOnlyList<PoolStats> ReadPools() => [];
+    /// <summary>
+    /// The <see cref="System.Diagnostics.Stopwatch"/> timestamp when <see cref="Start"/> had the ports
+    /// up (devices started, links checked) and was about to launch the workers, for the report's
+    /// start-up; 0 where the backend does not say (the runtime then takes <see cref="Start"/>'s return).
+    /// </summary>
+    long PortsUpTimestamp => 0;
 
     /// <summary>Quit flag, join workers, drain TX. Idempotent. Counters are final afterwards.</summary>
     void Stop();

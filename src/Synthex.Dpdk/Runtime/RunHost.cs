@@ -54,6 +54,7 @@ public static class RunHost
         using var operations = OperationsHost.Open(live, settings.Metrics, settings.RunDir,
                                                    socketRequired: settings.Name is not null || settings.RunDir is not null, log);
         backend.Start(settings, app);
+        long portsUp = backend.PortsUpTimestamp is var up and not 0 ? up : Stopwatch.GetTimestamp();
 
         // The processing window: workers are running from here until Stop() returns.
         long gcBefore = GC.CollectionCount(0);
@@ -139,6 +140,7 @@ public static class RunHost
             Service = app.ServiceCounters(),
             Latency = app.ServiceHistograms(),
             Pools = backend.ReadPools(), // after the stop: what the stopped ports' rings and the caches still hold
+            Startup = ProcessClock.Current() is { } clock ? StartupTimes.Since(clock, selection.OpenedTimestamp, portsUp, FirstPacket(backend.Workers)) : null,
         };
         if (settings.StatsJson is not null)
         {
@@ -166,6 +168,15 @@ public static class RunHost
         var counters = app.ServiceCounters();
         if (counters.Count == 0) return "";
         return " |" + string.Concat(counters.Where(kv => kv.Value != 0).Select(kv => $" {kv.Key} {kv.Value}"));
+    }
+
+    /// <summary>The earliest first-packet timestamp over the workers, or 0 when none received anything.</summary>
+    private static long FirstPacket(IReadOnlyList<WorkerCounters> workers)
+    {
+        long first = 0;
+        foreach (var w in workers)
+            if (w.FirstRxTimestamp is var t and not 0 && (first == 0 || t < first)) first = t;
+        return first;
     }
 
     private static StatsSnapshot Capture(IBackend backend, bool extendedPortStats = false)

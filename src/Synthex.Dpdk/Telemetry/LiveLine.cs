@@ -64,6 +64,8 @@ public static class LiveLine
             sb.Append(c, $", {s.Absorbed} absorbed, {s.Originated} originated ({s.OriginDropped} not sent)");
         sb.Append(s.Accounted ? "; every packet accounted for" : "; ACCOUNTING MISMATCH rx != replied + absorbed + dropped");
         sb.Append(c, $"; gc collections {report.GcCollections}");
+        if (report.Startup is { } startup)
+            sb.Append(c, $"; start-up: backend open {startup.BackendOpenMs:F0} ms, ports up {startup.PortsUpMs:F0} ms, first packet {(startup.FirstPacketMs is { } f ? f.ToString("F0", c) + " ms" : "none")} after process start");
         if (report.Service.Count > 0)
         {
             sb.Append("; service:");

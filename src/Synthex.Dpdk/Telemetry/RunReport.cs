@@ -27,6 +27,9 @@ public sealed class RunReport
     /// <summary>The run after its warm-up (rates without the JIT's first tier), or null when it ended before the warm-up did.</summary>
     public SteadyWindow? Steady { get; init; }
 
+    /// <summary>Process start to backend open, ports up and first packet (ms), or null where the process's start time cannot be read.</summary>
+    public StartupTimes? Startup { get; init; }
+
     /// <summary>Why a worker stopped on its own (an error in its loop), or null. Such a run exits 1.</summary>
     public string? WorkerFailure { get; init; }
 
@@ -118,6 +121,19 @@ public sealed class RunReport
         else
         {
             w.WriteNull("steady");
+        }
+
+        if (Startup is { } startup)
+        {
+            w.WriteStartObject("startup");
+            w.WriteNumber("backend_open_ms", startup.BackendOpenMs);
+            w.WriteNumber("ports_up_ms", startup.PortsUpMs);
+            if (startup.FirstPacketMs is { } first) w.WriteNumber("first_packet_ms", first); else w.WriteNull("first_packet_ms");
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("startup");
         }
 
         w.WriteStartArray("ports");

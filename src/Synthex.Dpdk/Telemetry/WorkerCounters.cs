@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -40,7 +41,17 @@ public sealed class WorkerCounters
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Rx(long packets, long bytes) { _b.RxPackets += packets; _b.RxBytes += bytes; }
+    public void Rx(long packets, long bytes)
+    {
+        // The first packet's time, for the report's start-up; a compare of a value the add loads
+        // anyway, true once per run.
+        if (_b.RxPackets == 0 && packets != 0) StampFirstRx();
+        _b.RxPackets += packets;
+        _b.RxBytes += bytes;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StampFirstRx() => Volatile.Write(ref _firstRxTimestamp, Stopwatch.GetTimestamp());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Tx(long packets, long bytes) { _b.TxPackets += packets; _b.TxBytes += bytes; }
@@ -108,6 +119,11 @@ public sealed class WorkerCounters
     }
 
     private long _loopAllocatedBytes;
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp of the first received packet; 0 until one comes.</summary>
+    public long FirstRxTimestamp => Volatile.Read(ref _firstRxTimestamp);
+
+    private long _firstRxTimestamp;
 
     public long BurstsInBucket(int bucket) => Volatile.Read(ref _b.Bursts[bucket]);
 

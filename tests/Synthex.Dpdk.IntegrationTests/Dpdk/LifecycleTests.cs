@@ -71,6 +71,42 @@ public partial class LifecycleTests
     }
 
     [Fact]
+    public void The_report_times_start_up_from_process_start_to_eal_up_ports_up_and_the_first_packet()
+    {
+        string report = Path.Combine(Path.GetTempPath(), $"{SynthexRun.UniquePrefix()}.json");
+        using var run = SynthexRun.Run(["run", "--mode", "io", "--duration", "0.3", "--stats-interval", "0", "--stats-json", report, "--",
+            .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", "net_null0"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var startup = SynthexRun.Report(report).GetProperty("startup");
+        double eal = startup.GetProperty("backend_open_ms").GetDouble();
+        double portsUp = startup.GetProperty("ports_up_ms").GetDouble();
+        double first = startup.GetProperty("first_packet_ms").GetDouble(); // net_null always has packets
+        // Ordered, and the process's own start (the .NET host, EAL init) comes before EAL is up.
+        Assert.True(0 < eal && eal < portsUp && portsUp <= first, $"EAL up {eal} ms, ports up {portsUp} ms, first packet {first} ms\n{run.Output}");
+        Assert.Matches(@"start-up: backend open \d+ ms, ports up \d+ ms, first packet \d+ ms after process start", run.Output);
+        File.Delete(report);
+    }
+
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData(null, false)]
+    public void A_dpdk_run_re_executes_itself_once_with_the_shim_preloaded_when_asked_to(string? preloadSwitch, bool preloaded)
+    {
+        var environment = preloadSwitch is null ? null : new Dictionary<string, string> { ["SYNTHEX_PRELOAD"] = preloadSwitch };
+        using var run = SynthexRun.Start(["run", "--mode", "io", "--stats-interval", "0.2", "--",
+            .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", "net_null0"], environment);
+        Assert.True(run.WaitFor("Mpps", 30_000), run.Output); // packets flowing: the process the pid names is the one running
+        // The same pid (execve keeps it), now with the shim in LD_PRELOAD and the once-only guard set.
+        var environ = File.ReadAllText($"/proc/{run.Pid}/environ").Split('\0');
+        Assert.Equal(preloaded, environ.Any(v => v.StartsWith("SYNTHEX_PRELOADED=", StringComparison.Ordinal)));
+        Assert.Equal(preloaded, environ.Any(v => v.StartsWith("LD_PRELOAD=", StringComparison.Ordinal) && v.Contains("libsynthex_shim.so")));
+        Assert.Equal(0, kill(run.Pid, SIGTERM));
+        Assert.True(run.TryWaitForExit(TimeSpan.FromSeconds(10)), run.Output);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.DoesNotContain("could not re-execute", run.Output);
+    }
+
+    [Fact]
     public void Runs_over_net_ring_too()
     {
         // net_ring0 loops its TX ring back into its RX ring: no traffic source, so this checks the

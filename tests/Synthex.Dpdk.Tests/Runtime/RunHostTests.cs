@@ -158,3 +158,99 @@ public class RunHostSteadyTests
         Assert.Contains(lines, l => !l.Contains("(warm-up)"));
     }
 }
+
+/// <summary>Start-up in the report: process start → backend open → ports up → first packet, in ms.</summary>
+public class RunHostStartupTests
+{
+    /// <summary>Receives <paramref name="packets"/> packets when started (0: a port that stays silent).</summary>
+    private sealed class StartingBackend(int packets) : IBackend
+    {
+        private readonly WorkerCounters _worker = new(1);
+        public string Name => "test";
+        public BackendLayers Layers => BackendLayers.Frames;
+        public IReadOnlyList<PortInfo> Ports { get; } = [new PortInfo(0, "test0", 0, -1)];
+        public IReadOnlyList<WorkerCounters> Workers => [_worker];
+        public long PortsUpTimestamp { get; private set; }
+        public void Start(RunSettings settings, AppDescriptor app)
+        {
+            Thread.Sleep(20); // a port that takes a while to come up: ports up is after backend open
+            PortsUpTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (packets == 0) return;
+            _worker.Rx(0, 0); // an empty poll is no first packet
+            Thread.Sleep(20);
+            _worker.Rx(packets, packets * 64L);
+            _worker.Tx(packets, packets * 64L);
+        }
+        public IReadOnlyList<PortStats> ReadPortStats(bool extended) => [];
+        public void Stop() { }
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void The_report_times_backend_open_ports_up_and_first_packet_from_process_start_in_that_order()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"synthex-startup-{Guid.NewGuid():N}.json");
+        var settings = new RunSettings { App = "forward", Mode = "io", Duration = 0.05, StatsInterval = 0, StatsJson = json };
+        using var stop = new QuitFlag();
+        var log = new StringWriter();
+
+        var report = RunHost.Run(new BackendSelection(new StartingBackend(5), "test"), settings, stop, log);
+
+        var startup = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("startup");
+        double open = startup.GetProperty("backend_open_ms").GetDouble();
+        double portsUp = startup.GetProperty("ports_up_ms").GetDouble();
+        double first = startup.GetProperty("first_packet_ms").GetDouble();
+        Assert.True(open > 0, $"backend open {open} ms");
+        Assert.True(open < portsUp && portsUp < first, $"open {open}, ports up {portsUp}, first packet {first}");
+        Assert.Equal(report.Startup, new StartupTimes(open, portsUp, first));
+        Assert.Matches(@"; start-up: backend open \d+ ms, ports up \d+ ms, first packet \d+ ms after process start", log.ToString());
+        File.Delete(json);
+    }
+
+    [Fact]
+    public void A_run_that_received_nothing_has_no_first_packet_time()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"synthex-startup-{Guid.NewGuid():N}.json");
+        var settings = new RunSettings { App = "forward", Mode = "io", Duration = 0.05, StatsInterval = 0, StatsJson = json };
+        using var stop = new QuitFlag();
+        var log = new StringWriter();
+
+        RunHost.Run(new BackendSelection(new StartingBackend(0), "test"), settings, stop, log);
+
+        var startup = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("startup");
+        Assert.True(startup.GetProperty("backend_open_ms").GetDouble() < startup.GetProperty("ports_up_ms").GetDouble());
+        Assert.Equal(JsonValueKind.Null, startup.GetProperty("first_packet_ms").ValueKind);
+        Assert.Contains("first packet none after process start", log.ToString());
+        File.Delete(json);
+    }
+
+    [Fact]
+    public void A_first_packet_before_start_returned_moves_ports_up_to_it_when_the_backend_does_not_stamp_ports_up()
+    {
+        var clock = new ProcessClock(DateTime.UtcNow.AddSeconds(-1));
+        long open = System.Diagnostics.Stopwatch.GetTimestamp();
+        long first = open + System.Diagnostics.Stopwatch.Frequency / 100;
+        long startReturned = first + System.Diagnostics.Stopwatch.Frequency / 100;
+
+        var times = StartupTimes.Since(clock, open, startReturned, first);
+
+        Assert.Equal(times.FirstPacketMs, times.PortsUpMs);
+        Assert.True(times.BackendOpenMs < times.PortsUpMs);
+        Assert.InRange(times.BackendOpenMs, 900, 60_000); // the process "started" a second before the clock was made
+    }
+
+    [Fact]
+    public void The_first_packet_stamp_is_taken_once_by_the_first_burst_that_carries_packets()
+    {
+        var counters = new WorkerCounters(1);
+        counters.Rx(0, 0);
+        Assert.Equal(0, counters.FirstRxTimestamp);
+        long before = System.Diagnostics.Stopwatch.GetTimestamp();
+        counters.Rx(3, 192);
+        long stamp = counters.FirstRxTimestamp;
+        Assert.InRange(stamp, before, System.Diagnostics.Stopwatch.GetTimestamp());
+        Thread.Sleep(5);
+        counters.Rx(3, 192);
+        Assert.Equal(stamp, counters.FirstRxTimestamp);
+    }
+}

@@ -97,6 +97,7 @@ internal sealed unsafe class DpdkBackend : IBackend
         }
         CheckLinks(settings.LinkTimeout);
         var interruptPorts = InterruptPorts(settings.Idle);
+        PortsUpTimestamp = Stopwatch.GetTimestamp();
 
         var io = new DpdkIo(Shim.sx_get_tsc_hz(), originPool);
         _counters = new WorkerCounters[workers];
@@ -153,6 +154,7 @@ internal sealed unsafe class DpdkBackend : IBackend
     }
 
     public IReadOnlyList<PoolStats> ReadPools() => _pools.Read();
+    public long PortsUpTimestamp { get; private set; }
 
     public IReadOnlyList<PortStats> ReadPortStats(bool extended)
         => _finalStats ?? _ports.Select(p => p.ReadStats(extended)).ToArray();
