@@ -17,8 +17,9 @@ public interface IRxWait
 
     /// <summary>
     /// Blocks until a packet may have come to the worker's queues or
-    /// <paramref name="timeoutMilliseconds"/> passed. False when the wait failed: the worker
-    /// sleeps from then on, and the implementation has logged why, once.
+    /// <paramref name="timeoutMilliseconds"/> passed. Returns how many interrupts woke it (0: the
+    /// timeout passed), or −1 when the wait failed: the worker sleeps from then on, and the
+    /// implementation has logged why, once.
     /// </summary>
-    bool Wait(int timeoutMilliseconds);
+    int Wait(int timeoutMilliseconds);
 }

@@ -106,11 +106,19 @@ public struct IdleBackoff
         // (sleep mode: 0.49x; scripts/bench-idle-throughput.sh, load average 60-70).
         if (_mode == IdleMode.Interrupt && _sleepMicroseconds >= MaxSleepMicroseconds)
         {
-            if (_rxWait!.Wait(_waitMilliseconds))
+            int woken = _rxWait!.Wait(_waitMilliseconds);
+            if (woken >= 0)
             {
                 Waits++;
-                _empty = SleepAfter; // an empty poll after the wait (a timeout, a spurious wake) waits again at once
-                return;       // (_sleepMicroseconds stays at the longest until a packet resets the back-off)
+                _empty = SleepAfter;
+                // After a timeout the next empty poll waits again at once (_sleepMicroseconds stays
+                // at the longest until a packet resets the back-off). After an interrupt it sleeps
+                // short again first: the packet may not be visible to the next poll yet — net_tap
+                // reads its file descriptor only once its SIGIO handler has run — and waiting
+                // again at once then slept until the timeout (ping 0.18/6.8/10.4 ms min/avg/max
+                // after 0.5 s idle on a quiet machine, against 0.13/0.18/0.24 busy).
+                if (woken > 0) _sleepMicroseconds = MinSleepMicroseconds;
+                return;
             }
             _mode = IdleMode.Sleep; // logged by the wait; sleep from now on
         }

@@ -51,7 +51,7 @@ public class IdleBackoffTests
     }
 
     /// <summary>A wait that returns at once and counts, or fails where told to.</summary>
-    private sealed class FakeRxWait(bool attaches = true, int failAfter = int.MaxValue) : IRxWait
+    private sealed class FakeRxWait(bool attaches = true, int failAfter = int.MaxValue, int woken = 0) : IRxWait
     {
         public int Attached, Waited;
         public int LastTimeout;
@@ -62,10 +62,10 @@ public class IdleBackoffTests
             return attaches;
         }
 
-        public bool Wait(int timeoutMilliseconds)
+        public int Wait(int timeoutMilliseconds)
         {
             LastTimeout = timeoutMilliseconds;
-            return ++Waited <= failAfter;
+            return ++Waited <= failAfter ? woken : -1;
         }
     }
 
@@ -90,6 +90,23 @@ public class IdleBackoffTests
         idle.Busy();
         for (int i = 0; i < IdleBackoff.SleepAfter - 1; i++) idle.Empty();
         Assert.Equal(10, wait.Waited);
+    }
+
+    [Fact]
+    public void After_an_interrupt_woke_it_the_worker_sleeps_short_again_before_the_next_wait()
+    {
+        // The packet behind an interrupt may not be visible to the very next poll (net_tap reads
+        // only after its SIGIO handler ran): waiting again at once would sleep to the timeout.
+        var wait = new FakeRxWait(woken: 1);
+        var idle = new IdleBackoff(IdleMode.Interrupt, wait, waitMilliseconds: 7);
+        idle.Start();
+        for (int i = 0; i < IdleBackoff.SleepAfter - 1; i++) idle.Empty();
+        for (int i = 0; i < 7; i++) idle.Empty(); // 6 short sleeps (4 .. 128 us), then the first wait
+        Assert.Equal((6, 1), (idle.Sleeps, wait.Waited));
+        for (int i = 0; i < 6; i++) idle.Empty(); // woken: the short sleeps again, no wait among them
+        Assert.Equal((12, 1), (idle.Sleeps, wait.Waited));
+        idle.Empty(); // the sleeps reached the longest again: the next wait
+        Assert.Equal((12, 2), (idle.Sleeps, wait.Waited));
     }
 
     [Fact]

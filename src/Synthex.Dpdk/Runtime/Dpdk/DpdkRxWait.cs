@@ -44,13 +44,13 @@ internal sealed unsafe class DpdkRxWait : IRxWait
         return true;
     }
 
-    public bool Wait(int timeoutMilliseconds)
+    public int Wait(int timeoutMilliseconds)
     {
         int rc;
         fixed (ushort* ports = _ports, queues = _queueIds) // pinned already: no cost beyond taking the address
             rc = RxInterrupts.Wait(ports, queues, (ushort)_ports.Length, timeoutMilliseconds);
-        if (rc >= 0) return true;
+        if (rc >= 0) return rc;
         _log.WriteLine($"synthex: lcore {_lcore}: --idle interrupt: rte_eth_dev_rx_intr_enable failed: {DpdkError.StrError(rc)}; this worker sleeps instead (--idle sleep)");
-        return false;
+        return -1;
     }
 }
