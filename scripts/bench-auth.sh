@@ -22,39 +22,15 @@ while getopts "t:r:h" opt; do
   esac
 done
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SYNTHEX="$ROOT/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex"
-[[ -x $SYNTHEX ]] || { echo "build first: dotnet build Synthex.Dpdk.sln -c Release" >&2; exit 3; }
-WORK=$(mktemp -d /tmp/bench-auth.XXXXXX)
-SERVER_PID=""
-cleanup() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-NCPU=$(nproc)
-SERVER_CPU=0
-CLIENT_CPU=$(( NCPU > 1 ? 1 : 0 ))
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-json() { /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+source "$(dirname "$0")/lib/load-bench.sh"
+load_bench_init bench-auth
 median() { tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 KEYS="$WORK/keys"
 printf '# bench-auth.sh: job 1\n1 %s\n' "$(/usr/bin/python3 -c 'import os; print(os.urandom(32).hex())')" >"$KEYS"
 chmod 600 "$KEYS"
 
-/usr/bin/python3 - "$WORK/matrix.npy" 10000 128 <<'PY'
-import random, struct, sys
-path, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (n, d)
-header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-rng = random.Random(7)
-with open(path, "wb") as f:
-    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
-    for _ in range(n):
-        f.write(struct.pack("<%df" % d, *(rng.uniform(-1, 1) for _ in range(d))))
-PY
+random_npy "$WORK/matrix.npy" 10000 128
 
 # run SERVICE MODE: one server, one load run; prints answers/s.
 run() {
@@ -65,8 +41,7 @@ run() {
   taskset -c "$SERVER_CPU" "$SYNTHEX" run "${app[@]}" --backend io-uring --listen "127.0.0.1:$PORT" --workers 1 --stats-interval 0 \
     --stats-json "$WORK/server.json" "${keys[@]}" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 300); do grep -q "synthex: running" "$WORK/server.log" && break; sleep 0.1; done
-  grep -q "synthex: running" "$WORK/server.log" || { echo "server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1; }
+  wait_running "$WORK/server.log" 300
   if [[ $service == consensus ]]; then
     "$SYNTHEX" load --scenario consensus --to "127.0.0.1:$PORT" --experts 8 --length 1024 --chunk 256 --job 1 "${keys[@]}" \
       --concurrency 64 --duration "$SECONDS_PER_RUN" --timeout 0.05 --pin "$CLIENT_CPU" --interval 0 --max-error-rate 1 \
@@ -76,7 +51,7 @@ run() {
       --concurrency 64 --duration "$SECONDS_PER_RUN" --timeout 2 --pin "$CLIENT_CPU" --interval 0 --max-error-rate 1 \
       --report-json "$WORK/r.json" >"$WORK/load.log" 2>&1 || { cat "$WORK/load.log" >&2; exit 1; }
   fi
-  kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+  stop_server
   local mism; mism=$(json "$WORK/r.json" "r['mismatches']")
   [[ $mism == 0 ]] || { echo "$service $mode: $mism mismatches" >&2; exit 1; }
   if [[ $mode == on ]]; then

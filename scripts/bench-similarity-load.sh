@@ -30,18 +30,7 @@ done
 source "$(dirname "$0")/lib/load-bench.sh"
 load_bench_init bench-similarity-load
 
-# A random matrix as .npy (float32, C order), written without numpy.
-/usr/bin/python3 - "$WORK/matrix.npy" "$ROWS" "$DIM" <<'PY'
-import random, struct, sys
-path, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (n, d)
-header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-rng = random.Random(7)
-with open(path, "wb") as f:
-    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
-    for _ in range(n):
-        f.write(struct.pack("<%df" % d, *(rng.uniform(-1, 1) for _ in range(d))))
-PY
+random_npy "$WORK/matrix.npy" "$ROWS" "$DIM"
 
 PORT=$(free_port)
 taskset -c "$SERVER_CPU" "$SYNTHEX" run --app similarity --matrix "$WORK/matrix.npy" --backend io-uring --listen "127.0.0.1:$PORT" \

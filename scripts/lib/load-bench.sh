@@ -1,5 +1,5 @@
 # scripts/lib/load-bench.sh — what the `synthex load` benchmarks share, sourced by
-# bench-load.sh, bench-consensus-load.sh and bench-similarity-load.sh (not run on its own).
+# bench-load.sh, bench-consensus-load.sh, bench-similarity-load.sh and bench-auth.sh (not run on its own).
 # The caller sets `set -euo pipefail` and calls `load_bench_init NAME` after parsing its options.
 #
 # It provides: ROOT, SYNTHEX (the built CLI, or exit 3 with the command that builds it),
@@ -47,5 +47,21 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET
 
 # json FILE EXPR: evaluates a Python expression over the JSON document in FILE, bound to `r`.
 json() { /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+# random_npy PATH ROWS DIM: a random ROWS x DIM float32 matrix as .npy (C order), written without
+# numpy; the same seed every time, so runs compare.
+random_npy() {
+  /usr/bin/python3 - "$@" <<'PY'
+import random, struct, sys
+path, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (n, d)
+header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+rng = random.Random(7)
+with open(path, "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
+    for _ in range(n):
+        f.write(struct.pack("<%df" % d, *(rng.uniform(-1, 1) for _ in range(d))))
+PY
+}
 
 machine_line() { echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
