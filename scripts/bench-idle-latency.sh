@@ -19,36 +19,21 @@ while getopts "c:d:m:" o; do case $o in c) count=$OPTARG;; d) secs=$OPTARG;; m) 
 bin=src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex.dll
 [ -f "$bin" ] || { echo "build first: dotnet build -c Release src/Synthex.Dpdk.Cli" >&2; exit 3; }
 out=$(mktemp -d /tmp/bench-idle-latency.XXXXXX)
-ns="" pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  if [ -n "$ns" ]; then ip netns del "$ns" 2>/dev/null || true; fi
-  rm -rf "$out"
-}
-trap cleanup EXIT
+source scripts/lib/tap-reflect.sh
+trap 'tap_reflect_stop; rm -rf "$out"' EXIT
 echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg); ping: $count echoes per gap; load: ${secs}s per rate"
 for mode in $modes; do
-  id=$RANDOM iface="sxl$RANDOM" ns="sxlat-$RANDOM" net=$((RANDOM % 250)) port=$((20000 + RANDOM % 20000))
-  dotnet "$bin" run --app reflect --address "10.249.$net.1/24" --listen "0.0.0.0:$port" --idle "$mode" --stats-interval 0 \
-    -- -l 0,1 --no-huge -m 256 --no-shconf --no-pci --file-prefix "lat$id" --log-level=lib.eal:error \
-    --vdev "net_tap0,iface=$iface" > "$out/synthex-$mode.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 300); do grep -q "synthex: running" "$out/synthex-$mode.log" 2>/dev/null && break; sleep 0.1; done
-  grep "no RX interrupts" "$out/synthex-$mode.log" || true # interrupt mode fell back to sleep: say so
-  ip netns add "$ns"; ip link set "$iface" netns "$ns"
-  ip netns exec "$ns" ip addr add "10.249.$net.2/24" dev "$iface"; ip netns exec "$ns" ip link set "$iface" up
-  ip netns exec "$ns" ping -c 2 -W 3 "10.249.$net.1" > /dev/null || true # ARP resolved before measuring
+  tap_reflect_start "$mode" "10.249.$((RANDOM % 250))" "$out/synthex-$mode.log"
   for gap in 0.5 0.01; do
-    line=$(ip netns exec "$ns" ping -q -c "$count" -i "$gap" -W 2 "10.249.$net.1" | tail -1)
+    line=$(ip netns exec "$ns" ping -q -c "$count" -i "$gap" -W 2 "$server" | tail -1)
     echo "ping idle $mode gap ${gap}s: $line"
   done
   for rate in 2 100; do
-    ip netns exec "$ns" dotnet "$bin" load --scenario reflect --to "10.249.$net.1:$port" --size 64 --rate "$rate" \
+    ip netns exec "$ns" dotnet "$bin" load --scenario reflect --to "$server:$port" --size 64 --rate "$rate" \
       --duration "$secs" --warmup 1 --interval 0 --report-json "$out/load-$mode-$rate.json" > "$out/load-$mode-$rate.log" 2>&1 \
       || { echo "load against $mode at $rate/s failed:"; tail -5 "$out/load-$mode-$rate.log"; }
   done
-  kill -TERM $pid; wait $pid || true; pid=""
-  ip netns del "$ns"; ns=""
+  tap_reflect_stop
 done
 /usr/bin/python3 - "$out" $modes <<'PY'
 import json, os, sys
