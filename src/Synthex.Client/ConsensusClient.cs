@@ -17,32 +17,26 @@ namespace Synthex.Client;
 /// <c>--max-rounds-per-job</c> ids: start round r only once rounds up to r − window have their
 /// results (await them in order, or keep at most window rounds in flight).
 /// </remarks>
-public sealed class ConsensusClient : IAsyncDisposable
+public sealed class ConsensusClient : SynthexClient
 {
-    private readonly DatagramChannel _channel;
     private readonly ConsensusClientOptions _options;
     private readonly ConcurrentDictionary<ulong, RoundCall> _rounds = new();
 
+    /// <exception cref="ArgumentOutOfRangeException">An option out of its range (before any socket is opened).</exception>
     public ConsensusClient(IPEndPoint server, ConsensusClientOptions options)
+        : base(server, Validated(options).Key)
     {
-        if (options.Expert >= Wire.MaxExperts) throw new ArgumentOutOfRangeException(nameof(options), "Expert is 0..63");
-        if (options.Chunk is 0 or > Wire.MaxChunk) throw new ArgumentOutOfRangeException(nameof(options), $"Chunk is 1..{Wire.MaxChunk}");
         _options = options;
-        _channel = new DatagramChannel(server, OnAnswer, _options.Key);
-        _channel.Start();
+        StartReceiving();
     }
 
-    public IPEndPoint Server => _channel.Server;
-
-    /// <summary>The server's epoch as last seen (0 before its first answer).</summary>
-    public uint Epoch => _channel.Epoch;
-
-    /// <summary>Datagrams sent, retransmissions among them, and answers dropped as not matching or malformed.</summary>
-    public long Sent => _channel.Sent;
-    public long Retransmissions => _channel.Retransmissions;
-    public long Unmatched => _channel.Unmatched;
-    /// <summary>Answers dropped as forged: no MAC, or one that does not verify under <see cref="ConsensusClientOptions.Key"/>.</summary>
-    public long Forged => _channel.Forged;
+    private static ConsensusClientOptions Validated(ConsensusClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Expert >= Wire.MaxExperts) throw new ArgumentOutOfRangeException(nameof(options), "Expert is 0..63");
+        if (options.Chunk is 0 or > Wire.MaxChunk) throw new ArgumentOutOfRangeException(nameof(options), $"Chunk is 1..{Wire.MaxChunk}");
+        return options;
+    }
 
     /// <summary>
     /// Contributes <paramref name="vector"/> with <paramref name="weight"/> to <paramref name="round"/>,
@@ -59,7 +53,7 @@ public sealed class ConsensusClient : IAsyncDisposable
         if (!_rounds.TryAdd(round, call)) throw new InvalidOperationException($"round {round} is already in flight");
         try
         {
-            byte[] buffer = new byte[Wire.HeaderSize + _options.Chunk * sizeof(float) + _channel.TrailerBytes];
+            byte[] buffer = new byte[Wire.HeaderSize + _options.Chunk * sizeof(float) + TrailerBytes];
             var rng = new Random(HashCode.Combine(round, _options.Expert));
             while (true)
             {
@@ -103,14 +97,14 @@ public sealed class ConsensusClient : IAsyncDisposable
         var h = Contribute.Header(_options.Job, _options.Session, call.Round, _options.Expert, call.Target,
             (uint)call.Vector.Length, (uint)offset, _options.Chunk, call.Weight, _options.RoundTimeoutMs,
             (byte)Math.Min(chunk.Sends, 255), Epoch);
-        int size = _channel.Seal(buffer, Contribute.Write(buffer, h, call.Vector.Span.Slice(offset, n)));
+        int size = Seal(buffer, Contribute.Write(buffer, h, call.Vector.Span.Slice(offset, n)));
         bool retransmission = chunk.Sends > 0;
         chunk.Sends++;
-        await _channel.SendAsync(buffer.AsMemory(0, size), retransmission, ct).ConfigureAwait(false);
+        await SendAsync(buffer.AsMemory(0, size), retransmission, ct).ConfigureAwait(false);
     }
 
     /// <summary>The receive loop's handler: a RESULT (or status) for one of this expert's open rounds.</summary>
-    private bool OnAnswer(Message m)
+    private protected override bool OnAnswer(Message m)
     {
         if (m.Header.Operation != Operation.Result || m.Header.Job != _options.Job
             || m.Header.Session != _options.Session || m.Header.Expert != _options.Expert
@@ -122,10 +116,10 @@ public sealed class ConsensusClient : IAsyncDisposable
 
     private void OnAnswer(RoundCall call, in Header h, ReadOnlySpan<float> values)
     {
-        uint known = _channel.Epoch;
+        uint known = Epoch;
         if (h.Epoch != 0 && h.Epoch != known)
         {
-            _channel.Epoch = h.Epoch;
+            Epoch = h.Epoch;
             // The server restarted: every open round is lost there. Resend them (retransmit 0).
             if (known != 0)
                 foreach (var r in _rounds.Values) r.Restart();
@@ -161,8 +155,6 @@ public sealed class ConsensusClient : IAsyncDisposable
         }
         call.Signal.Release();
     }
-
-    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 
     private sealed class ChunkCall
     {

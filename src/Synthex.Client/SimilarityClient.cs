@@ -13,32 +13,25 @@ namespace Synthex.Client;
 /// server's retry-after; other refusals throw <see cref="SimilarityException"/>. Thread-safe: any
 /// number of requests may be in flight, told apart by their request ids.
 /// </summary>
-public sealed class SimilarityClient : IAsyncDisposable
+public sealed class SimilarityClient : SynthexClient
 {
-    private readonly DatagramChannel _channel;
     private readonly SimilarityClientOptions _options;
     private readonly ConcurrentDictionary<ulong, Call> _calls = new();
     private long _nextId;
 
+    /// <exception cref="ArgumentOutOfRangeException">An option out of its range (before any socket is opened).</exception>
     public SimilarityClient(IPEndPoint server, SimilarityClientOptions? options = null)
+        : base(server, Validated(options ??= new SimilarityClientOptions()).Key)
     {
-        _options = options ?? new SimilarityClientOptions();
-        if (_options.MaxSends < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxSends ≥ 1");
-        _channel = new DatagramChannel(server, OnAnswer, _options.Key);
-        _channel.Start();
+        _options = options;
+        StartReceiving();
     }
 
-    public IPEndPoint Server => _channel.Server;
-
-    /// <summary>The server's epoch as last seen (0 before its first answer).</summary>
-    public uint Epoch => _channel.Epoch;
-
-    /// <summary>Datagrams sent, retransmissions among them (BUSY re-sends included), and answers that matched no outstanding request or were malformed.</summary>
-    public long Sent => _channel.Sent;
-    public long Retransmissions => _channel.Retransmissions;
-    public long Unmatched => _channel.Unmatched;
-    /// <summary>Answers dropped as forged: no MAC, or one that does not verify under <see cref="SimilarityClientOptions.Key"/>.</summary>
-    public long Forged => _channel.Forged;
+    private static SimilarityClientOptions Validated(SimilarityClientOptions options)
+    {
+        if (options.MaxSends < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxSends ≥ 1");
+        return options;
+    }
 
     /// <summary>The <paramref name="k"/> rows of the stored matrix most similar to <paramref name="vector"/> (D floats, finite), and the matrix version.</summary>
     /// <exception cref="SimilarityException">A refusal resending cannot fix (wrong D, k above --k-max, ...).</exception>
@@ -68,7 +61,7 @@ public sealed class SimilarityClient : IAsyncDisposable
         _calls[id] = call;
         try
         {
-            byte[] buffer = new byte[Wire.HeaderSize + vector.Length * sizeof(float) + _channel.TrailerBytes];
+            byte[] buffer = new byte[Wire.HeaderSize + vector.Length * sizeof(float) + TrailerBytes];
             var rng = new Random(HashCode.Combine(id, _options.Session));
             int sends = 0;
             while (true)
@@ -80,8 +73,8 @@ public sealed class SimilarityClient : IAsyncDisposable
                 Header h = operation == Operation.Query
                     ? Query.Header(_options.Job, _options.Session, id, (uint)vector.Length, k, retransmit, Epoch)
                     : Project.Header(_options.Job, _options.Session, id, (uint)vector.Length, retransmit, Epoch);
-                int size = _channel.Seal(buffer, operation == Operation.Query ? Query.Write(buffer, h, vector.Span) : Project.Write(buffer, h, vector.Span));
-                await _channel.SendAsync(buffer.AsMemory(0, size), sends > 0, ct).ConfigureAwait(false);
+                int size = Seal(buffer, operation == Operation.Query ? Query.Write(buffer, h, vector.Span) : Project.Write(buffer, h, vector.Span));
+                await SendAsync(buffer.AsMemory(0, size), sends > 0, ct).ConfigureAwait(false);
                 sends++;
                 long wait = Retransmission.DelayMs(_options.RetransmitDelay, _options.MaxRetransmitDelay, sends, rng);
                 // Wait for an answer or the retransmission time; a BUSY answer moves the time.
@@ -108,14 +101,14 @@ public sealed class SimilarityClient : IAsyncDisposable
     }
 
     /// <summary>The receive loop's handler: MATCHES / PROJECTED, or a status answer, for one of this client's requests.</summary>
-    private bool OnAnswer(Message m)
+    private protected override bool OnAnswer(Message m)
     {
         Header h = m.Header;
         if (h.Operation is not (Operation.Matches or Operation.Projected) || h.Job != _options.Job || h.Session != _options.Session
             || !_calls.TryGetValue(h.Round, out Call? call)
             || h.Operation != (call.Operation == Operation.Query ? Operation.Matches : Operation.Projected))
             return false;
-        if (h.Epoch != 0) _channel.Epoch = h.Epoch;
+        if (h.Epoch != 0) Epoch = h.Epoch;
         lock (call)
         {
             if (call.Done || call.Failure is not null) return true; // a duplicate answer (a retransmission's)
@@ -143,8 +136,6 @@ public sealed class SimilarityClient : IAsyncDisposable
         call.Signal.Release();
         return true;
     }
-
-    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 
     private sealed class Call(Operation operation)
     {
