@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Synthex.Protocol.Internal;
 
 namespace Synthex.Protocol;
 
@@ -9,10 +10,12 @@ namespace Synthex.Protocol;
 /// requests, sign answers) and by the clients (sign requests, verify answers).
 /// </summary>
 /// <remarks>
-/// No allocation: the static one-shot <see cref="HMACSHA256.HashData(ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/>
-/// into a stack buffer; thread-safe, so the clients use it. The services use <see cref="MacContext"/>
-/// per worker and key, which skips the key schedule per message (tests/Synthex.Dpdk.Benchmarks
-/// MacSuite; docs/BENCHMARKS.md). Comparison in constant time
+/// No allocation, thread-safe (the clients use it). With <see cref="MacEngine.OpenSslSha256"/>
+/// (<see cref="MacImplementation"/>) the key's pads are hashed on the stack per call and the
+/// message through OpenSSL's SHA-256 directly; with the fallback, the static one-shot
+/// <see cref="HMACSHA256.HashData(ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/>. The
+/// services use <see cref="MacContext"/> per worker and key, which also skips the pads per message
+/// (tests/Synthex.Dpdk.Benchmarks MacSuite; docs/BENCHMARKS.md). Comparison in constant time
 /// (<see cref="CryptographicOperations.FixedTimeEquals"/>), so a forger learns nothing from timing.
 /// </remarks>
 public static class MessageAuth
@@ -25,7 +28,16 @@ public static class MessageAuth
 
     /// <summary>Writes the 16-byte MAC of <paramref name="covered"/> under <paramref name="key"/> into <paramref name="mac"/>.</summary>
     public static void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> covered, Span<byte> mac)
+        => Compute(key, covered, mac, MacImplementation.Selected);
+
+    /// <summary>As <see cref="Compute(ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/> on a given engine (the tests force the fallback with it).</summary>
+    internal static void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> covered, Span<byte> mac, MacEngine engine)
     {
+        if (engine == MacEngine.OpenSslSha256)
+        {
+            HmacPads.Create(key).Compute(covered, mac[..Wire.MacSize]);
+            return;
+        }
         Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
         HMACSHA256.HashData(key, covered, full);
         full[..Wire.MacSize].CopyTo(mac);

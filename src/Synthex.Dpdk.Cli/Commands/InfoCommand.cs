@@ -36,6 +36,11 @@ internal static class InfoCommand
                 }).ToArray()),
                 ["simd"] = new JsonObject { ["selected"] = SimdInfo.Name(SimdInfo.Selected), ["describe"] = SimdInfo.Describe() },
                 ["io_uring"] = new JsonObject { ["usable"] = ioUring.Usable, ["reason"] = ioUring.Reason },
+                ["mac"] = new JsonObject
+                {
+                    ["engine"] = Synthex.Protocol.MacImplementation.Name(Synthex.Protocol.MacImplementation.Selected),
+                    ["reason"] = Synthex.Protocol.MacImplementation.Reason,
+                },
             };
             output.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Ok;
@@ -45,6 +50,7 @@ internal static class InfoCommand
         output.WriteLine($"hugepages:  {(hugepages.Count == 0 ? "none configured (run ./hugepages-setup.sh)" : string.Join(", ", hugepages.Select(h => $"{h.Free}/{h.Total} free of {h.SizeKb / 1024} MiB")))}");
         output.WriteLine($"ports:      {(dpdk.Ports.Count == 0 ? "none (give --vdev or -a after --)" : string.Join(", ", dpdk.Ports.Select(p => $"{p.Id}:{p.Name} {new Packets.MacAddress(p.Mac)}")))}");
         output.WriteLine($"SIMD:       {SimdInfo.Describe()}");
+        output.WriteLine($"MAC:        {Synthex.Protocol.MacImplementation.Describe()}");
         output.WriteLine($"io_uring:   {(ioUring.Usable ? "usable" : "not usable")}{(string.IsNullOrEmpty(ioUring.Reason) ? "" : $" ({ioUring.Reason})")}");
         return ExitCodes.Ok;
     }

@@ -160,6 +160,8 @@ internal static class LoadCommand
 
         output.WriteLine($"synthex load: {options.Scenario.Name} ({options.Scenario.Describe(options.ScenarioOptions)}) -> {options.Target}, "
                          + $"{options.ShapeDescription}, {options.Threads} thread(s), {options.DurationSeconds:0.###} s after {options.WarmupSeconds:0.###} s warm-up");
+        if (options.ScenarioOptions.TryGetValue("keys", out string? keys) && !string.IsNullOrEmpty(keys))
+            output.WriteLine($"synthex load: message authentication: {Synthex.Protocol.MacImplementation.Describe()}");
         LoadResult result;
         try
         {

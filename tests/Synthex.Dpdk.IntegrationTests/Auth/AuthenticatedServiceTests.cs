@@ -14,20 +14,23 @@ namespace Synthex.Dpdk.IntegrationTests.Auth;
 /// (every answer signed); forged datagrams (a bit flipped in header, payload or trailer; another
 /// job's key), an unsigned one for a keyed job and a replay below the window get no answer; the
 /// MAC flag for a job without a key is answered UNAUTHENTICATED; a retransmission is not
-/// aggregated twice; the report counts each under its name.
+/// aggregated twice; the report counts each under its name. The server runs on the direct
+/// OpenSSL MAC engine and, in one case, on the forced fallback (<c>SYNTHEX_MAC=incremental</c>)
+/// against in-process clients on the direct one: the two engines' MACs interoperate.
 /// </summary>
 [Collection(FallbackCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class AuthenticatedServiceTests
 {
-    public static TheoryData<string> Backends => ["io-uring", "socket"];
+    /// <summary>(backend, the server's MAC engine as SYNTHEX_MAC names it).</summary>
+    public static TheoryData<string, string> Cases => new() { { "io-uring", "openssl" }, { "socket", "openssl" }, { "io-uring", "incremental" } };
 
     private static readonly byte[] Key5 = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
     private static readonly byte[] Key6 = Convert.FromHexString("00112233445566778899aabbccddeeff");
     private const int N = 100, D = 16;
 
-    [Theory, MemberData(nameof(Backends))]
-    public async Task Keyed_jobs_are_served_to_their_key_holders_only(string backend)
+    [Theory, MemberData(nameof(Cases))]
+    public async Task Keyed_jobs_are_served_to_their_key_holders_only(string backend, string engine)
     {
         string dir = TempDir(), report = Path.Combine(dir, "report.json"), matrixPath = Path.Combine(dir, "m.npy"), keys = Path.Combine(dir, "keys");
         var r = new Random(5);
@@ -42,8 +45,11 @@ public class AuthenticatedServiceTests
             "run", "--app", "consensus,similarity", "--matrix", matrixPath, "--metric", "dot", "--k-max", "4", "--backend", backend,
             "--listen", $"127.0.0.1:{port}", "--workers", "1", "--stats-interval", "0", "--stats-json", report, "--round-timeout", "20000",
             "--keys", keys,
-        ]);
+        ], environment: new Dictionary<string, string> { [MacImplementation.EnvironmentVariable] = engine });
         Assert.True(synthex.WaitFor("synthex: running consensus,similarity"), synthex.Output);
+        Assert.True(synthex.WaitFor($"synthex: message authentication: {engine} ("), synthex.Output);
+        if (Environment.GetEnvironmentVariable(MacImplementation.EnvironmentVariable) is null)
+            Assert.Equal(MacEngine.OpenSslSha256, MacImplementation.Selected);   // this process's clients: the direct engine
         var server = new IPEndPoint(IPAddress.Loopback, port);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
