@@ -209,6 +209,40 @@ public sealed class AuthenticationTests : IDisposable
         Assert.True(c.Counters.AuthenticatedRequests >= 3000, $"authentic contributions counted: {c.Counters.AuthenticatedRequests}");
     }
 
+    [Fact]
+    public void Forged_unsigned_and_replayed_contributions_at_a_non_owner_never_reach_the_owners_inbox()
+    {
+        // Inbox of 2: were forgeries handed off, the first two would fill it and the real one be answered BUSY.
+        var run = new ConsensusRun(new ConsensusLimits(MaxLength: 1024), Epoch, ticksPerSecond: 1000, inboxCapacity: 2, auth: new ServiceAuth(Keys));
+        ConsensusWorker owner = run.RegisterWorker(), other = run.RegisterWorker();
+        Assert.Equal(ConsensusCollector.Absorbed, owner.Handle(_buffer, Contribution(0, 2, 1, Key7), PeerOf(0), 0));   // claims (7, Session)
+        byte[] replay = _buffer[..Contribution(2, 3, 1, Key7)];
+        Assert.True(owner.Handle(_buffer, Contribution(2, 1, 1 + ServiceAuth.DefaultWindow, Key7), PeerOf(2), 0) > 0);   // expert 2 moves on
+        for (int i = 0; i < 10; i++)
+        {
+            int n = Contribution(1, 2, 1, Key7);
+            _buffer[70 + i] ^= 0x01;   // forged: a payload bit
+            Assert.Equal(ConsensusCollector.Dropped, other.Handle(_buffer, n, PeerOf(1), 0));
+            Assert.Equal(ConsensusCollector.Dropped, other.Handle(_buffer, Contribution(1, 2, 1, Key8), PeerOf(1), 0));   // another job's key
+            Assert.Equal(ConsensusCollector.Dropped, other.Handle(_buffer, Contribution(1, 2, 1, null), PeerOf(1), 0));   // unsigned
+            replay.CopyTo(_buffer, 0);
+            Assert.Equal(ConsensusCollector.Dropped, other.Handle(_buffer, replay.Length, PeerOf(2), 0));                 // below expert 2's window
+        }
+        Assert.Equal(0, owner.Inbox.Count);
+        Assert.Equal((20L, 10L, 10L), (other.Collector.Counters.AuthFailures, other.Collector.Counters.AuthMissingRequests, other.Collector.Counters.ReplayedRequests));
+        Assert.Equal((0L, 0L), (other.Collector.Counters.HandedOffContributions, other.Collector.Counters.HandoffBusyAnswers));
+
+        // The real one is verified at the receiving worker, handed off, and not verified again by the owner.
+        Assert.Equal(ConsensusCollector.Absorbed, other.Handle(_buffer, Contribution(1, 2, 1, Key7), PeerOf(1), 0));
+        Assert.Equal((1, 1L, 1L), (owner.Inbox.Count, other.Collector.Counters.HandedOffContributions, other.Collector.Counters.AuthenticatedRequests));
+        int answer = owner.Originate(_origin, out DatagramPeer to);
+        Assert.Equal(40001, to.Remote.Port);
+        Assert.Equal(Status.Ok, ReadSigned(_origin.AsSpan(0, answer), Key7).Header.Status);
+        Assert.Equal(2, owner.Collector.Counters.AuthenticatedRequests);   // its own two, not the handed-off one again
+        Assert.Equal(1, owner.Collector.Counters.HandoffServed);
+        Assert.Equal(0, owner.Collector.Counters.AuthFailures + owner.Collector.Counters.AuthMissingRequests);
+    }
+
     // ---------------------------------------------------------------------------- similarity
 
     private const int N = 20, D = 8;
