@@ -243,6 +243,21 @@ public sealed class AuthenticationTests : IDisposable
         Assert.Equal(0, owner.Collector.Counters.AuthFailures + owner.Collector.Counters.AuthMissingRequests);
     }
 
+    [Fact]
+    public void With_require_auth_a_job_without_a_key_is_dropped_unanswered_signed_or_not()
+    {
+        var c = new ConsensusCollector(new ConsensusLimits(MaxLength: 1024), Epoch, 1000, new ServiceAuth(Keys, requireAll: true));
+        Assert.Equal(ConsensusCollector.Dropped, c.Handle(_buffer, Contribution(0, 1, 1, null, job: 9), PeerOf(0), 0));   // would be served open
+        Assert.Equal(ConsensusCollector.Dropped, c.Handle(_buffer, Contribution(0, 1, 1, Key7, job: 9), PeerOf(0), 0));   // would be UNAUTHENTICATED
+        int n = Contribution(0, 1, 1, null, job: 9);
+        _buffer[5] = 3;   // one the codec refuses: still nothing for an unknown job
+        Assert.Equal(ConsensusCollector.Dropped, c.Handle(_buffer, n, PeerOf(0), 0));
+        Assert.Equal(3, c.Counters.UnknownJobRequests);
+        Assert.Equal((0L, 0L, 0), (c.Counters.RoundsOpened, c.Counters.Refused(Status.Unauthenticated), c.PendingOriginations));
+        Assert.True(c.Handle(_buffer, Contribution(0, 1, 1, Key7), PeerOf(0), 0) > 0);   // a listed job is served as before
+        Assert.Contains(c.Counters.Snapshot(), kv => kv.Key == "unknown_job" && kv.Value == 3);
+    }
+
     // ---------------------------------------------------------------------------- similarity
 
     private const int N = 20, D = 8;
@@ -300,6 +315,20 @@ public sealed class AuthenticationTests : IDisposable
         Assert.Equal(1, Counter(s, "auth_missing"));
         Assert.Equal(1, Counter(s, "unauthenticated"));
         Assert.Equal(1, Counter(s, "queries"));
+    }
+
+    [Fact]
+    public void With_require_auth_a_query_of_a_job_without_a_key_is_dropped_unanswered()
+    {
+        var matrix = StoredMatrix.Load(_files.Npy(MatrixFiles.Random(3, N * D), N, D));
+        using var s = new SimilarityService(matrix, null, SimilarityMetric.Cosine, 10, 16, auth: new ServiceAuth(Keys, requireAll: true));
+        Assert.Equal(0, s.RegisterWorker());
+        Assert.Equal(DatagramVerdict.Drop(DropReason.BadPayload), s.Accept(_buffer, QueryBytes(1, null, job: 9), Meta, 0));
+        Assert.Equal(DatagramVerdict.Drop(DropReason.BadPayload), s.Accept(_buffer, QueryBytes(2, Key7, job: 9), Meta, 0));
+        Assert.Equal(2, Counter(s, "unknown_job"));
+        Assert.Equal((0L, 0L), (Counter(s, "unauthenticated"), Counter(s, "queries")));
+        Assert.True(s.Accept(_buffer, QueryBytes(3, Key7), Meta, 0).IsAbsorbed);
+        Assert.Equal(Status.Ok, ReadSigned(OriginatedOne(s), Key7).Header.Status);
     }
 
     [Fact]

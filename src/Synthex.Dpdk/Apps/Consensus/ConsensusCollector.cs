@@ -81,7 +81,7 @@ public sealed class ConsensusCollector
     /// <param name="auth">The run's keys and replay windows; null: no job has a key.</param>
     public ConsensusCollector(ConsensusLimits limits, uint epoch, long ticksPerSecond = 0, ServiceAuth? auth = null)
     {
-        _auth = auth is { Keys.Count: > 0 } ? auth : null;
+        _auth = auth is { Active: true } ? auth : null;
         _macs = _auth?.CreateContexts();
         limits.Validate();
         if (epoch == 0) throw new ArgumentOutOfRangeException(nameof(epoch), "the epoch is never 0 (0 in a request means 'none seen yet')");
@@ -180,6 +180,7 @@ public sealed class ConsensusCollector
             case AuthOutcome.Missing: Counters.AuthMissing(); return NotAuthentic;
             case AuthOutcome.Failed: Counters.AuthFailed(); return NotAuthentic;
             case AuthOutcome.Replayed: Counters.Replayed(); return NotAuthentic;
+            case AuthOutcome.UnknownJob: Counters.UnknownJob(); return NotAuthentic;
             default: return -1;   // Open, or NoKey (answered UNAUTHENTICATED in order below)
         }
     }
