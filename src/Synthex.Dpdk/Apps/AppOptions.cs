@@ -18,8 +18,9 @@ namespace Synthex.Dpdk.Apps;
 /// <param name="CacheEntries"><c>similarity</c>: answers the result cache holds; 0: no cache.</param>
 /// <param name="Watch"><c>similarity</c>: reload the matrix when its file changes.</param>
 /// <param name="Keys">The key file of per-job MAC keys (<c>--keys</c>; docs/PROTOCOL.md); null: no job has a key.</param>
+/// <param name="RequireAuth">Every job must have a key (<c>--require-auth</c>): a message of a job <see cref="Keys"/> does not list is dropped (<c>unknown_job</c>).</param>
 /// <param name="Consensus">The consensus collector's bounds (<c>--max-jobs</c>, ...); null: the defaults.</param>
 public sealed record AppOptions(string? Mode = null, PortTopology Topology = PortTopology.Auto, string? PortMap = null, string? PeerMacs = null,
                                 string? Address = null, ushort ServicePort = 9000, int Mtu = 1500, Consensus.ConsensusLimits? Consensus = null,
                                 string? Matrix = null, SimilarityMetric Metric = SimilarityMetric.Cosine, int KMax = 100, string? Projection = null,
-                                int CacheEntries = 0, bool Watch = false, string? Keys = null);
+                                int CacheEntries = 0, bool Watch = false, string? Keys = null, bool RequireAuth = false);

@@ -7,6 +7,8 @@ public enum AuthOutcome : byte
 {
     /// <summary>The job has no key and the message no MAC: served unauthenticated.</summary>
     Open,
+    /// <summary>The job has no key and every job must have one (<c>--require-auth</c>): dropped (<c>unknown_job</c>), never answered.</summary>
+    UnknownJob,
     /// <summary>The message has the MAC flag but the job has no key: answered <c>UNAUTHENTICATED</c>.</summary>
     NoKey,
     /// <summary>The job has a key and the message no MAC: dropped (<c>auth_missing</c>), never answered.</summary>
@@ -49,10 +51,12 @@ public sealed class ServiceAuth
     private readonly int[] _seen;        // per (key index, expert): 0 until the first verified message
 
     /// <param name="window">Round ids kept per (job, expert), ≥ 1.</param>
-    public ServiceAuth(JobKeys keys, int window = DefaultWindow)
+    /// <param name="requireAll">Every job must have a key (<c>--require-auth</c>): a message of a job <paramref name="keys"/> does not list is <see cref="AuthOutcome.UnknownJob"/>.</param>
+    public ServiceAuth(JobKeys keys, int window = DefaultWindow, bool requireAll = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
         Keys = keys;
+        RequireAll = requireAll;
         Window = window;
         _high = new ulong[keys.Count * Experts];
         _session = new ulong[keys.Count * Experts];
@@ -62,13 +66,27 @@ public sealed class ServiceAuth
     public JobKeys Keys { get; }
     public int Window { get; }
 
+    /// <summary>Every job must have a key (<c>--require-auth</c>).</summary>
+    public bool RequireAll { get; }
+
+    /// <summary>Whether a service has anything to check: a job with a key, or <see cref="RequireAll"/> (then even an empty key file drops everything).</summary>
+    public bool Active => Keys.Count > 0 || RequireAll;
+
     /// <summary>The authentication of a run with <c>--keys</c>; null without (no job has a key).</summary>
     /// <exception cref="ConfigurationException">The key file cannot be used (names <c>keys</c>: exit 2).</exception>
     public static ServiceAuth? Open(AppOptions options)
     {
-        if (options.Keys is null) return null;
-        try { return new ServiceAuth(JobKeys.Load(options.Keys)); }
+        if (options.Keys is null)
+        {
+            if (options.RequireAuth) throw new ConfigurationException("require-auth", "needs --keys FILE listing every job ('JOB HEXKEY' lines, mode 600)");
+            return null;
+        }
+        JobKeys keys;
+        try { keys = JobKeys.Load(options.Keys); }
         catch (KeyFileException e) { throw new ConfigurationException("keys", e.Message); }
+        if (options.RequireAuth && keys.Count == 0)
+            throw new ConfigurationException("require-auth", $"'{options.Keys}' lists no job, so every message would be dropped; add 'JOB HEXKEY' lines for the jobs to serve");
+        return new ServiceAuth(keys, requireAll: options.RequireAuth);
     }
 
     /// <summary>
@@ -81,7 +99,7 @@ public sealed class ServiceAuth
     {
         keyIndex = -1;
         int k = Keys.IndexOf(h.Job);
-        if (k < 0) return h.HasMac ? AuthOutcome.NoKey : AuthOutcome.Open;
+        if (k < 0) return RequireAll ? AuthOutcome.UnknownJob : h.HasMac ? AuthOutcome.NoKey : AuthOutcome.Open;
         if (!h.HasMac) return AuthOutcome.Missing;
         if (!(macs is null ? MessageAuth.Verify(Keys.Key(k), datagram) : macs[k].Verify(datagram))) return AuthOutcome.Failed;
         if (IsReplay(k * Experts + (h.Expert & (Experts - 1)), h.Session, h.Round)) return AuthOutcome.Replayed;

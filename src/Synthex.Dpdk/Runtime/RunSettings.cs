@@ -51,6 +51,8 @@ public sealed record RunSettings
             0, 1 << 22, s => s.CacheEntries, (s, v) => s with { CacheEntries = v }),
         new TextOption("keys", "FILE", "consensus, similarity: per-job MAC keys, lines 'JOB HEXKEY' (16..64-byte keys; mode 600, else refused); a listed job's messages must carry a valid HMAC-SHA-256 trailer (docs/PROTOCOL.md)",
             (s, v) => s with { Keys = v }),
+        new BoolOption("require-auth", "consensus, similarity: every job must have a key in --keys; a message of a job the file does not list is dropped unanswered (unknown_job), not served unauthenticated",
+            s => s.RequireAuth, (s, v) => s with { RequireAuth = v }),
         new TextOption("rate-limit", "RATE[/BURST]", "datagram services: per source address, at most RATE datagrams/s after a burst of BURST (default BURST: one second's worth); the excess is dropped as rate_limited before the service sees it. Default off",
             (s, v) => s with { RateLimit = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
@@ -238,6 +240,9 @@ public sealed record RunSettings
 
     /// <summary><c>consensus</c>, <c>similarity</c>: the key file of per-job MAC keys; null: no job has a key.</summary>
     public string? Keys { get; init; }
+
+    /// <summary><c>consensus</c>, <c>similarity</c>: every job must have a key in <see cref="Keys"/>; a message of an unlisted job is dropped (<c>unknown_job</c>).</summary>
+    public bool RequireAuth { get; init; }
     /// <summary>Datagram services: <c>RATE[/BURST]</c> per source address (<see cref="Apps.RateLimit.RateLimitSpec"/>); null: no limit.</summary>
     public string? RateLimit { get; init; }
 
@@ -246,7 +251,7 @@ public sealed record RunSettings
         => RateLimit is { } text && Apps.RateLimit.RateLimitSpec.TryParse(text, out var spec, out _) ? spec : null;
 
     /// <summary>What the app is created with (the app-side keys of these settings).</summary>
-    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, CacheEntries, Watch, Keys);
+    public AppOptions AppOptions => new(Mode, Topology, PortMap, PeerMacs, Address, ServicePort, Mtu, ConsensusLimits, Matrix, Metric, KMax, Projection, CacheEntries, Watch, Keys, RequireAuth);
 
     /// <summary>Arguments after <c>--</c>, passed to <c>rte_eal_init</c> unchanged (plus a <c>--file-prefix</c> when none is given).</summary>
     public IReadOnlyList<string> EalArgs { get; init; } = [];

@@ -77,7 +77,10 @@ public sealed class RunSettingsValidator : IValidateOptions<RunSettings>
             yield return new ConfigurationException("metrics", $"'{s.Metrics}' is not [ADDR:]PORT (e.g. 9464, 127.0.0.1:9464 or [::1]:9464)");
         if (s.Name is not null && !Operations.RunDirectory.IsValidName(s.Name))
             yield return new ConfigurationException("name", $"'{s.Name}' is not a name: 1..64 letters, digits, '.', '_' or '-', not starting with '.'");
-        if (s.Keys is not null && Thrown(() => Apps.ServiceAuth.Open(s.AppOptions)) is { } badKeys) yield return badKeys;
+        if (s.RequireAuth && s.Keys is null)
+            yield return new ConfigurationException("require-auth",
+                "needs --keys FILE: without a key file no job has a key, so every message would be dropped; give --keys FILE listing every job ('JOB HEXKEY' lines, mode 600), or leave --require-auth off to serve unlisted jobs unauthenticated");
+        else if (s.Keys is not null && Thrown(() => Apps.ServiceAuth.Open(s.AppOptions)) is { } badKeys) yield return badKeys;
         if (s.Ports is not null && RunSettings.ParsePorts(s.Ports).Count == 0)
             yield return new ConfigurationException("ports", "names no port; give names or ids, e.g. \"net_null0,net_null1\" or \"0,1\"");
     }

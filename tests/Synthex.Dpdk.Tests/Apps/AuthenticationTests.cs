@@ -209,6 +209,55 @@ public sealed class AuthenticationTests : IDisposable
         Assert.True(c.Counters.AuthenticatedRequests >= 3000, $"authentic contributions counted: {c.Counters.AuthenticatedRequests}");
     }
 
+    [Fact]
+    public void Forged_unsigned_and_replayed_contributions_at_a_non_owner_never_reach_the_owners_inbox()
+    {
+        // Inbox of 2: were forgeries handed off, the first two would fill it and the real one be answered BUSY.
+        var run = new ConsensusRun(new ConsensusLimits(MaxLength: 1024), Epoch, ticksPerSecond: 1000, inboxCapacity: 2, auth: new ServiceAuth(Keys));
+        ConsensusWorker owner = run.RegisterWorker(), other = run.RegisterWorker();
+        Assert.Equal(ConsensusCollector.Absorbed, owner.Handle(_buffer, Contribution(0, 2, 1, Key7), PeerOf(0), 0));   // claims (7, Session)
+        byte[] replay = _buffer[..Contribution(2, 3, 1, Key7)];
+        Assert.True(owner.Handle(_buffer, Contribution(2, 1, 1 + ServiceAuth.DefaultWindow, Key7), PeerOf(2), 0) > 0);   // expert 2 moves on
+        for (int i = 0; i < 10; i++)
+        {
+            int n = Contribution(1, 2, 1, Key7);
+            _buffer[70 + i] ^= 0x01;   // forged: a payload bit
+            Assert.Equal(ConsensusCollector.Dropped, other.Handle(_buffer, n, PeerOf(1), 0));
+            Assert.Equal(ConsensusCollector.Dropped, other.Handle(_buffer, Contribution(1, 2, 1, Key8), PeerOf(1), 0));   // another job's key
+            Assert.Equal(ConsensusCollector.Dropped, other.Handle(_buffer, Contribution(1, 2, 1, null), PeerOf(1), 0));   // unsigned
+            replay.CopyTo(_buffer, 0);
+            Assert.Equal(ConsensusCollector.Dropped, other.Handle(_buffer, replay.Length, PeerOf(2), 0));                 // below expert 2's window
+        }
+        Assert.Equal(0, owner.Inbox.Count);
+        Assert.Equal((20L, 10L, 10L), (other.Collector.Counters.AuthFailures, other.Collector.Counters.AuthMissingRequests, other.Collector.Counters.ReplayedRequests));
+        Assert.Equal((0L, 0L), (other.Collector.Counters.HandedOffContributions, other.Collector.Counters.HandoffBusyAnswers));
+
+        // The real one is verified at the receiving worker, handed off, and not verified again by the owner.
+        Assert.Equal(ConsensusCollector.Absorbed, other.Handle(_buffer, Contribution(1, 2, 1, Key7), PeerOf(1), 0));
+        Assert.Equal((1, 1L, 1L), (owner.Inbox.Count, other.Collector.Counters.HandedOffContributions, other.Collector.Counters.AuthenticatedRequests));
+        int answer = owner.Originate(_origin, out DatagramPeer to);
+        Assert.Equal(40001, to.Remote.Port);
+        Assert.Equal(Status.Ok, ReadSigned(_origin.AsSpan(0, answer), Key7).Header.Status);
+        Assert.Equal(2, owner.Collector.Counters.AuthenticatedRequests);   // its own two, not the handed-off one again
+        Assert.Equal(1, owner.Collector.Counters.HandoffServed);
+        Assert.Equal(0, owner.Collector.Counters.AuthFailures + owner.Collector.Counters.AuthMissingRequests);
+    }
+
+    [Fact]
+    public void With_require_auth_a_job_without_a_key_is_dropped_unanswered_signed_or_not()
+    {
+        var c = new ConsensusCollector(new ConsensusLimits(MaxLength: 1024), Epoch, 1000, new ServiceAuth(Keys, requireAll: true));
+        Assert.Equal(ConsensusCollector.Dropped, c.Handle(_buffer, Contribution(0, 1, 1, null, job: 9), PeerOf(0), 0));   // would be served open
+        Assert.Equal(ConsensusCollector.Dropped, c.Handle(_buffer, Contribution(0, 1, 1, Key7, job: 9), PeerOf(0), 0));   // would be UNAUTHENTICATED
+        int n = Contribution(0, 1, 1, null, job: 9);
+        _buffer[5] = 3;   // one the codec refuses: still nothing for an unknown job
+        Assert.Equal(ConsensusCollector.Dropped, c.Handle(_buffer, n, PeerOf(0), 0));
+        Assert.Equal(3, c.Counters.UnknownJobRequests);
+        Assert.Equal((0L, 0L, 0), (c.Counters.RoundsOpened, c.Counters.Refused(Status.Unauthenticated), c.PendingOriginations));
+        Assert.True(c.Handle(_buffer, Contribution(0, 1, 1, Key7), PeerOf(0), 0) > 0);   // a listed job is served as before
+        Assert.Contains(c.Counters.Snapshot(), kv => kv.Key == "unknown_job" && kv.Value == 3);
+    }
+
     // ---------------------------------------------------------------------------- similarity
 
     private const int N = 20, D = 8;
@@ -266,6 +315,20 @@ public sealed class AuthenticationTests : IDisposable
         Assert.Equal(1, Counter(s, "auth_missing"));
         Assert.Equal(1, Counter(s, "unauthenticated"));
         Assert.Equal(1, Counter(s, "queries"));
+    }
+
+    [Fact]
+    public void With_require_auth_a_query_of_a_job_without_a_key_is_dropped_unanswered()
+    {
+        var matrix = StoredMatrix.Load(_files.Npy(MatrixFiles.Random(3, N * D), N, D));
+        using var s = new SimilarityService(matrix, null, SimilarityMetric.Cosine, 10, 16, auth: new ServiceAuth(Keys, requireAll: true));
+        Assert.Equal(0, s.RegisterWorker());
+        Assert.Equal(DatagramVerdict.Drop(DropReason.BadPayload), s.Accept(_buffer, QueryBytes(1, null, job: 9), Meta, 0));
+        Assert.Equal(DatagramVerdict.Drop(DropReason.BadPayload), s.Accept(_buffer, QueryBytes(2, Key7, job: 9), Meta, 0));
+        Assert.Equal(2, Counter(s, "unknown_job"));
+        Assert.Equal((0L, 0L), (Counter(s, "unauthenticated"), Counter(s, "queries")));
+        Assert.True(s.Accept(_buffer, QueryBytes(3, Key7), Meta, 0).IsAbsorbed);
+        Assert.Equal(Status.Ok, ReadSigned(OriginatedOne(s), Key7).Header.Status);
     }
 
     [Fact]

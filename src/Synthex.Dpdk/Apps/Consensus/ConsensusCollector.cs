@@ -81,7 +81,7 @@ public sealed class ConsensusCollector
     /// <param name="auth">The run's keys and replay windows; null: no job has a key.</param>
     public ConsensusCollector(ConsensusLimits limits, uint epoch, long ticksPerSecond = 0, ServiceAuth? auth = null)
     {
-        _auth = auth is { Keys.Count: > 0 } ? auth : null;
+        _auth = auth is { Active: true } ? auth : null;
         _macs = _auth?.CreateContexts();
         limits.Validate();
         if (epoch == 0) throw new ArgumentOutOfRangeException(nameof(epoch), "the epoch is never 0 (0 in a request means 'none seen yet')");
@@ -129,7 +129,16 @@ public sealed class ConsensusCollector
     /// <paramref name="peer"/>; <paramref name="buffer"/> is the room for the answer, written in
     /// place. Returns the answer's length, <see cref="Absorbed"/> or <see cref="Dropped"/>.
     /// </summary>
-    public int Handle(Span<byte> buffer, int length, in DatagramPeer peer, long now)
+    public int Handle(Span<byte> buffer, int length, in DatagramPeer peer, long now) => Handle(buffer, length, peer, now, Unchecked);
+
+    /// <summary>
+    /// <see cref="Handle(Span{byte}, int, in DatagramPeer, long)"/> for a request whose
+    /// authentication another worker has already decided (<see cref="Screen"/> before the
+    /// hand-off): <paramref name="key"/> is its verdict — the key it verified with, −1 for a job
+    /// without a key — so the MAC is not computed twice and the replay window not consulted twice;
+    /// <see cref="Unchecked"/>: check it here.
+    /// </summary>
+    internal int Handle(Span<byte> buffer, int length, in DatagramPeer peer, long now, int key)
     {
         var verdict = Codec.ReadRequest(buffer[..length], out Message m);
         if (verdict.Drop != Drop.None)
@@ -137,17 +146,32 @@ public sealed class ConsensusCollector
             Counters.CountDropped(verdict.Drop);
             return Dropped;
         }
-        int key = Authenticate(buffer[..length], m.Header, verdict);
+        if (key == Unchecked) key = Authenticate(buffer[..length], m.Header);
         if (key == NotAuthentic) return Dropped;
         int answer = Decide(buffer, verdict, m, peer, now, authenticated: key >= 0);
         return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key, _macs) : answer;
+    }
+
+    /// <summary>
+    /// The receiving worker's check of a contribution it hands to another worker: the codec's
+    /// verdict and, for a valid request, its authentication (MAC and replay, counted here as the
+    /// owner would count them). Returns the key for <see cref="Handle(Span{byte}, int, in DatagramPeer, long, int)"/>
+    /// (≥ 0 verified, −1 a job without a key), <see cref="NotAuthentic"/> (dropped and counted: it
+    /// must not take an inbox slot), or <see cref="Unchecked"/> for what the codec drops or refuses
+    /// (answered here statelessly, as the owner would).
+    /// </summary>
+    internal int Screen(ReadOnlySpan<byte> datagram)
+    {
+        var verdict = Codec.ReadRequest(datagram, out Message m);
+        if (!verdict.IsValid) return Unchecked;
+        return Authenticate(datagram, m.Header);
     }
 
     /// <summary>The key of an authentic request (its answer is signed with it), −1 for a request
     /// of a job without a key, or <see cref="NotAuthentic"/>: dropped and counted (docs/PROTOCOL.md,
     /// "Authentication trailer"). A request of another version is left to the codec's
     /// UNSUPPORTED_VERSION (64 bytes, whatever the job), as every client must be able to read it.</summary>
-    private int Authenticate(ReadOnlySpan<byte> datagram, in Header h, Verdict verdict)
+    private int Authenticate(ReadOnlySpan<byte> datagram, in Header h)
     {
         if (_auth is null || h.Version != Wire.Version) return -1;
         switch (_auth.Check(datagram, h, out int key, _macs))
@@ -156,23 +180,29 @@ public sealed class ConsensusCollector
             case AuthOutcome.Missing: Counters.AuthMissing(); return NotAuthentic;
             case AuthOutcome.Failed: Counters.AuthFailed(); return NotAuthentic;
             case AuthOutcome.Replayed: Counters.Replayed(); return NotAuthentic;
+            case AuthOutcome.UnknownJob: Counters.UnknownJob(); return NotAuthentic;
             default: return -1;   // Open, or NoKey (answered UNAUTHENTICATED in order below)
         }
     }
 
-    private const int NotAuthentic = -2;
+    /// <summary><see cref="Screen"/> and <see cref="Authenticate"/>: dropped, counted, never answered.</summary>
+    internal const int NotAuthentic = -2;
+
+    /// <summary>A hand-off's authentication not decided yet: the owner checks it.</summary>
+    internal const int Unchecked = -3;
 
     /// <summary>
     /// A request another worker could not hand to this collector's owner (its inbox full) or that
     /// arrived after stop: answered <paramref name="status"/> (BUSY or ABORTED) without touching
-    /// any round — after the same codec and authentication checks as <see cref="Handle"/>, so a
-    /// forged or unauthenticated message of a keyed job is dropped here too.
+    /// any round — after the same codec and authentication checks as <see cref="Handle(Span{byte}, int, in DatagramPeer, long)"/>
+    /// (unless <paramref name="key"/> says they were made: <see cref="Screen"/>), so a forged or
+    /// unauthenticated message of a keyed job is dropped here too.
     /// </summary>
-    internal int AnswerStateless(Span<byte> buffer, int length, Status status, ushort retryAfterMs, long now)
+    internal int AnswerStateless(Span<byte> buffer, int length, Status status, ushort retryAfterMs, long now, int key = Unchecked)
     {
         Verdict verdict = Codec.ReadRequest(buffer[..length], out Message m);
         if (!verdict.IsValid) return Handle(buffer, length, default, now);   // stateless: a drop or the codec's refusal
-        int key = Authenticate(buffer[..length], m.Header, verdict);
+        if (key == Unchecked) key = Authenticate(buffer[..length], m.Header);
         if (key == NotAuthentic) return Dropped;
         Header h = m.Header;
         if (key < 0 && h.HasMac) return Refuse(Status.Unauthenticated, StatusAnswer.Unauthenticated(buffer, h, Epoch));

@@ -45,9 +45,10 @@ public sealed class ConsensusWorker
     public int PendingOriginations => Collector.PendingOriginations + Inbox.Count;
 
     /// <summary>
-    /// A datagram received by this worker (<see cref="ConsensusCollector.Handle"/>'s contract): a
-    /// contribution for a (job, session) another worker owns is copied into that worker's inbox
-    /// and absorbed here, or answered BUSY when the inbox is full; anything else is handled here.
+    /// A datagram received by this worker (<see cref="ConsensusCollector.Handle(Span{byte}, int, in DatagramPeer, long)"/>'s
+    /// contract): a contribution for a (job, session) another worker owns is authenticated here,
+    /// then copied into that worker's inbox and absorbed here, or answered BUSY when the inbox is
+    /// full; anything else is handled here.
     /// </summary>
     public int Handle(Span<byte> buffer, int length, in DatagramPeer peer, long now)
     {
@@ -64,16 +65,23 @@ public sealed class ConsensusWorker
         int owner = Run.OwnerOf(job, session, Index);
         if (owner == Index) return Collector.Handle(buffer, length, peer, now);
 
+        // Verified here, before the hand-off (its MAC with this worker's own key schedules, its
+        // replay window in the run's shared ServiceAuth): a forged, unsigned or replayed datagram
+        // is dropped and counted here and never takes a slot of the owner's inbox, where it could
+        // crowd out real contributions. The owner is told the verdict and does not verify again.
+        int key = Collector.Screen(buffer[..length]);
+        if (key == ConsensusCollector.NotAuthentic) return ConsensusCollector.Dropped;
+        // What the codec drops or refuses holds no state: handled here, as the owner would.
+        if (key == ConsensusCollector.Unchecked) return Collector.Handle(buffer, length, peer, now);
+
         ConsensusWorker to = Run.Worker(owner);
-        if (to.Inbox.TryEnqueue(buffer[..length], peer))
+        if (to.Inbox.TryEnqueue(buffer[..length], peer, key))
         {
             Collector.Counters.CountHandedOff();
             return ConsensusCollector.Absorbed;
         }
-        // Full: BUSY with a short retry-after, if it is a request we may answer (authentic, where
-        // its job has a key); a datagram the codec refuses or drops is handled here, statelessly,
-        // as the owner would.
-        int n = Collector.AnswerStateless(buffer, length, Status.Busy, ConsensusRun.InboxBusyRetryAfterMs, now);
+        // Full: BUSY with a short retry-after (signed where the job has a key: it verified above).
+        int n = Collector.AnswerStateless(buffer, length, Status.Busy, ConsensusRun.InboxBusyRetryAfterMs, now, key);
         if (n > 0 && buffer[5] == (byte)Status.Busy) Collector.Counters.CountHandoffBusy();
         return n;
     }
@@ -127,7 +135,8 @@ public sealed class ConsensusWorker
         {
             Span<byte> room = Inbox.Room(slot);
             int length = Inbox.Length(slot);
-            int n = _stopping ? AbortedAnswer(room, length) : Collector.Handle(room, length, Inbox.Peer(slot), _now);
+            int key = Inbox.Key(slot);   // verified by the worker that received it (ConsensusCollector.Screen)
+            int n = _stopping ? AbortedAnswer(room, length, key) : Collector.Handle(room, length, Inbox.Peer(slot), _now, key);
             Collector.Counters.CountHandoffServed();
             if (n > 0 && n <= payload.Length)
             {
@@ -143,5 +152,5 @@ public sealed class ConsensusWorker
     }
 
     /// <summary>After stop, a handed-off contribution opens nothing: ABORTED (or the codec's own refusal or drop).</summary>
-    private int AbortedAnswer(Span<byte> room, int length) => Collector.AnswerStateless(room, length, Status.Aborted, 0, _now);
+    private int AbortedAnswer(Span<byte> room, int length, int key) => Collector.AnswerStateless(room, length, Status.Aborted, 0, _now, key);
 }

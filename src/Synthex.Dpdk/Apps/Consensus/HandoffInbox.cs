@@ -23,6 +23,7 @@ public sealed class HandoffInbox
 {
     private readonly long[] _sequence;
     private readonly int[] _length;
+    private readonly int[] _key;
     private readonly DatagramPeer[] _peer;
     private readonly byte[] _data;
     private readonly int _mask;
@@ -49,6 +50,7 @@ public sealed class HandoffInbox
         _sequence = new long[capacity];
         for (int i = 0; i < capacity; i++) _sequence[i] = i;
         _length = new int[capacity];
+        _key = new int[capacity];
         _peer = new DatagramPeer[capacity];
         _data = new byte[(long)capacity * slotSize];
     }
@@ -79,7 +81,9 @@ public sealed class HandoffInbox
     /// Any thread: copies <paramref name="datagram"/> and its source into a free slot. False when
     /// the ring is full or the datagram is longer than <see cref="SlotSize"/> (nothing copied).
     /// </summary>
-    public bool TryEnqueue(ReadOnlySpan<byte> datagram, in DatagramPeer from)
+    /// <param name="key">What the receiving worker decided about its authentication, for the
+    /// owner (<see cref="ConsensusCollector.Unchecked"/>: nothing, the owner checks it).</param>
+    public bool TryEnqueue(ReadOnlySpan<byte> datagram, in DatagramPeer from, int key = ConsensusCollector.Unchecked)
     {
         if (datagram.Length > SlotSize) return false;
         long pos = Volatile.Read(ref _positions.Tail);
@@ -107,6 +111,7 @@ public sealed class HandoffInbox
         Interleave?.Invoke();
         datagram.CopyTo(_data.AsSpan(index * SlotSize, SlotSize));
         _length[index] = datagram.Length;
+        _key[index] = key;
         _peer[index] = from;
         Interleave?.Invoke();
         Volatile.Write(ref _sequence[index], pos + 1);   // publish: the consumer may read it now
@@ -127,6 +132,9 @@ public sealed class HandoffInbox
 
     /// <summary>Consumer only: the datagram's length in <paramref name="slot"/>.</summary>
     public int Length(int slot) => _length[slot];
+
+    /// <summary>Consumer only: the receiving worker's authentication of the datagram in <paramref name="slot"/> (<see cref="TryEnqueue"/>'s <c>key</c>).</summary>
+    public int Key(int slot) => _key[slot];
 
     /// <summary>Consumer only: where the datagram in <paramref name="slot"/> came from.</summary>
     public ref readonly DatagramPeer Peer(int slot) => ref _peer[slot];

@@ -39,14 +39,14 @@ public sealed partial class SimilarityService : IDisposable
     {
         Queries, Projects, Busy, BadDimension, KZero, KTooLarge, AmplificationRefused, UnknownOperation,
         Unauthenticated, CodecRefused, CodecDropped, Answered, AnswerTooLarge, Unattached,
-        Authenticated, AuthFailed, AuthMissing, Replayed, Count,
+        Authenticated, AuthFailed, AuthMissing, Replayed, UnknownJob, Count,
     }
 
     private static readonly string[] WorkerCounterNames =
     [
         "queries", "projects", "busy", "bad_dimension", "k_zero", "k_too_large", "amplification_refused", "unknown_operation",
         "unauthenticated", "codec_refused", "codec_dropped", "answered", "answer_too_large", "unattached",
-        "authenticated", "auth_failed", "auth_missing", "replayed",
+        "authenticated", "auth_failed", "auth_missing", "replayed", "unknown_job",
     ];
 
     /// <summary>The worker index of an app copy no backend worker attached (a start-up probe's).</summary>
@@ -117,7 +117,7 @@ public sealed partial class SimilarityService : IDisposable
     public SimilarityService(StoredMatrix matrix, StoredMatrix? projection, SimilarityMetric metric, int kMax, int slots = 1024, int cacheEntries = 0,
                              ServiceAuth? auth = null)
     {
-        _auth = auth is { Keys.Count: > 0 } ? auth : null;
+        _auth = auth is { Active: true } ? auth : null;
         if (projection is not null && projection.Columns != matrix.Columns)
             throw new ConfigurationException("projection", $"'{projection.Path}' has {projection.Columns} columns; the matrix has D = {matrix.Columns} (P must be M × D)");
         (Projection, Metric, KMax, _slotCount) = (projection, metric, kMax, slots);
@@ -210,6 +210,7 @@ public sealed partial class SimilarityService : IDisposable
             case AuthOutcome.Missing: c[(int)WorkerCounter.AuthMissing]++; return NotAuthentic;
             case AuthOutcome.Failed: c[(int)WorkerCounter.AuthFailed]++; return NotAuthentic;
             case AuthOutcome.Replayed: c[(int)WorkerCounter.Replayed]++; return NotAuthentic;
+            case AuthOutcome.UnknownJob: c[(int)WorkerCounter.UnknownJob]++; return NotAuthentic;
             default: return -1;   // Open, or NoKey: UNAUTHENTICATED below
         }
     }
