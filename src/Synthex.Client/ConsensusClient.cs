@@ -9,7 +9,9 @@ namespace Synthex.Client;
 /// One expert of a consensus job: contributes a vector with its weight for a round and awaits the
 /// consensus (docs/PROTOCOL.md). The vector is sent in chunks; unanswered chunks are retransmitted
 /// with exponential backoff and jitter; BUSY waits the server's retry-after; a STALE that carries
-/// a new epoch (the server restarted) resends the round; the answer of every chunk ends the round.
+/// an epoch the chunk was not sent with (the server restarted, or the first contact of a keyed
+/// job, whose contributions must carry the server's epoch) resends it with that epoch; the answer
+/// of every chunk ends the round.
 /// IPv4 or IPv6 (the server's address family); one UDP socket; thread-safe for concurrent rounds.
 /// </summary>
 /// <remarks>
@@ -99,6 +101,11 @@ public sealed class ConsensusClient : SynthexClient
             (byte)Math.Min(chunk.Sends, 255), Epoch);
         int size = Seal(buffer, Contribute.Write(buffer, h, call.Vector.Span.Slice(offset, n)));
         bool retransmission = chunk.Sends > 0;
+        lock (call)
+        {
+            if (h.Epoch != chunk.SentEpoch || chunk.Sends == 0) chunk.FirstSendOfEpoch = chunk.Sends;
+            chunk.SentEpoch = h.Epoch;
+        }
         chunk.Sends++;
         await SendAsync(buffer.AsMemory(0, size), retransmission, ct).ConfigureAwait(false);
     }
@@ -140,6 +147,16 @@ public sealed class ConsensusClient : SynthexClient
                 case Status.Busy:
                     chunk.DueAt = Environment.TickCount64 + Retransmission.BusyDelayMs(h.Detail, Random.Shared);
                     break;
+                case Status.Stale when h.Epoch != 0 && h.Epoch != chunk.SentEpoch:
+                    // Sent before this epoch was known (0 at the start: a keyed job's contribution
+                    // must carry the server's epoch) or to an earlier instance: the round is not
+                    // over, the request was. Resend it now with the epoch adopted above.
+                    chunk.DueAt = 0;
+                    break;
+                case Status.Stale when h.Epoch != 0 && h.Retransmit < Math.Min(chunk.FirstSendOfEpoch, 255):
+                    // A late STALE to an earlier send that still carried the old epoch (the answer
+                    // echoes its retransmit count): a send with this epoch is out already.
+                    break;
                 case Status.Stale or Status.Aborted:
                     chunk.Finish(new ChunkOutcome(h.Offset, h.Status, 0, 0, 0));
                     break;
@@ -160,6 +177,8 @@ public sealed class ConsensusClient : SynthexClient
     {
         public long DueAt;
         public int Sends;
+        public uint SentEpoch;        // the epoch of its latest send
+        public int FirstSendOfEpoch;  // the send (retransmit count) that first carried SentEpoch
         public bool Done;
         public ChunkOutcome Outcome;
 

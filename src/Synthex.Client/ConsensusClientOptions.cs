@@ -1,3 +1,5 @@
+using Synthex.Protocol;
+
 namespace Synthex.Client;
 
 /// <summary>How a <see cref="ConsensusClient"/> speaks for one expert of one job (docs/PROTOCOL.md, "Client rules").</summary>
@@ -6,8 +8,13 @@ public sealed record ConsensusClientOptions
     /// <summary>The job (tenant).</summary>
     public uint Job { get; init; }
 
-    /// <summary>The run's session nonce, shared by its experts; a new one per run (default: random).</summary>
-    public ulong Session { get; init; } = (ulong)Random.Shared.NextInt64() | 1;
+    /// <summary>
+    /// The run's session nonce, shared by its experts; a new one per run, higher than the last
+    /// (default: <see cref="Sessions.New()"/>, clock and random bits). A keyed job's service refuses
+    /// contributions of a session lower than the ones it has seen for the expert (docs/PROTOCOL.md,
+    /// "Authentication trailer"), so draw it with <see cref="Sessions.New()"/> when you give one.
+    /// </summary>
+    public ulong Session { get; init; } = Sessions.New();
 
     /// <summary>This expert's id, 0..63.</summary>
     public byte Expert { get; init; }

@@ -445,6 +445,21 @@ internal sealed class SenderThread<TScenario, TTransport>
         if ((slot.State != InFlight && slot.State != Resend) || slot.Sequence != sequence) { counters.Unexpected++; return; }
 
         var verdict = _scenario.Verify(sequence, answer);
+        if (verdict == Verdict.Resend)
+        {
+            // Not an answer to count: the request goes out again (WriteRequest rewrites it, e.g.
+            // with the epoch just learnt). No retry left or no room to queue it: an error status.
+            if (slot.Attempts < _retries && _resendCount < _resendSlots.Length)
+            {
+                slot.State = Resend;
+                int tail = (_resendHead + _resendCount) % _resendSlots.Length;
+                _resendSlots[tail] = index;
+                _resendSequences[tail] = slot.Sequence;
+                _resendCount++;
+                return;
+            }
+            verdict = Verdict.ErrorStatus;
+        }
         if (slot.Measured)
         {
             counters.Answered++;

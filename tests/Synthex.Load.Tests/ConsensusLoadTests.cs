@@ -16,12 +16,12 @@ public class ConsensusLoadTests
 {
     private const int Experts = 4, Length = 1000, Chunk = 256, ChunksPerRound = 4;
 
-    private static SynthexProcess StartService(string backend, int port)
+    private static SynthexProcess StartService(string backend, int port, params string[] extra)
     {
         // A long round timeout: a lost contribution is resent (after the load's --timeout) long
         // before the server would close its chunk PARTIAL.
         var synthex = SynthexProcess.Start(["run", "--app", "consensus", "--backend", backend, "--listen", $"127.0.0.1:{port}",
-            "--workers", "1", "--stats-interval", "0", "--round-timeout", "30000"]);
+            "--workers", "1", "--stats-interval", "0", "--round-timeout", "30000", .. extra]);
         Assert.True(synthex.WaitFor("synthex: running", 30_000), synthex.Output);
         return synthex;
     }
@@ -56,6 +56,36 @@ public class ConsensusLoadTests
         Assert.Contains("rounds completed", output);
         server.Signal(SynthexProcess.SIGINT);
         Assert.Equal(0, server.WaitForExit());
+    }
+
+    /// <summary>
+    /// A keyed job: the service answers the first contributions (epoch 0) STALE with its epoch,
+    /// signed; the load tool adopts it and resends them at once — every round completes, nothing
+    /// counted as an error, and the server saw the stale first contacts.
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void With_keys_the_first_contributions_are_stale_and_resent_with_the_servers_epoch()
+    {
+        string dir = TempDir(), keys = Path.Combine(dir, "keys"), serverReport = Path.Combine(dir, "server.json");
+        File.WriteAllText(keys, "7 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+        File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        int port = FreeUdpPort();
+        using var server = StartService("socket", port, "--keys", keys, "--require-auth", "true", "--stats-json", serverReport);
+        const int rounds = 10;
+        var (code, output, report, _) = LoadCli.RunWithReports(Load($"127.0.0.1:{port}", rounds, "--timeout", "5", "--max-error-rate", "0", "--job", "7", "--keys", keys));
+        Assert.True(code == 0, output);
+        Assert.Equal(rounds, report.GetProperty("units").GetInt64());
+        Assert.Equal(0, report.GetProperty("errors").GetInt64());
+        Assert.Equal(0, report.GetProperty("mismatches").GetInt64());
+        Assert.Equal(0, report.GetProperty("timeouts").GetInt64());
+        Assert.True(report.GetProperty("retransmissions").GetInt64() > 0, output);   // the resends after STALE
+        server.Signal(SynthexProcess.SIGINT);
+        Assert.Equal(0, server.WaitForExit());
+        var service = ReadReport(serverReport).GetProperty("service");
+        Assert.True(service.GetProperty("epoch_stale").GetInt64() > 0, service.ToString());
+        Assert.Equal(rounds * Experts * ChunksPerRound, service.GetProperty("aggregated").GetInt64());
+        Assert.Equal(0, service.GetProperty("auth_failed").GetInt64() + service.GetProperty("replayed").GetInt64() + service.GetProperty("unknown_job").GetInt64());
     }
 
     /// <summary>The hot path allocates nothing: after a warm-up (which takes the one-time loading

@@ -175,4 +175,24 @@ public class ConsensusScenarioAllocationTests
         }
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void A_stale_answer_with_an_epoch_the_request_was_not_sent_with_asks_for_a_resend_carrying_it()
+    {
+        var s = new ConsensusScenario(new ConsensusShape(7, 1, 1, 4, 4, 0, 2, 0), slots: 64, session: 0x1234, roundLimit: 0);
+        var buffer = new byte[200];
+        int n = s.WriteRequest(1, 0, buffer);
+        Assert.True(Codec.ReadRequest(buffer.AsSpan(0, n), out Message first).IsValid);
+        Assert.Equal(0u, first.Header.Epoch);
+        var stale = new byte[64];
+        StatusAnswer.Stale(stale, first.Header, 0xE0E0);
+        Assert.True(s.TryReadSequence(stale, out ulong seq));
+        Assert.Equal(Verdict.Resend, s.Verify(seq, stale));
+        n = s.WriteRequest(1, 1, buffer);   // the runner's resend
+        Assert.True(Codec.ReadRequest(buffer.AsSpan(0, n), out Message again).IsValid);
+        Assert.Equal((0xE0E0u, (byte)1), (again.Header.Epoch, again.Header.Retransmit));
+        // STALE again with the epoch it carried: the round really is over for it.
+        StatusAnswer.Stale(stale, again.Header, 0xE0E0);
+        Assert.Equal(Verdict.ErrorStatus, s.Verify(1, stale));
+    }
 }

@@ -38,7 +38,7 @@ internal static class ConsensusCommand
     {
         var to = new Option<string>("--to") { Description = "the consensus service, ADDR:PORT", HelpName = "ADDR:PORT", Required = true };
         var job = new Option<uint>("--job") { Description = "the job (tenant)", HelpName = "J", DefaultValueFactory = _ => 1 };
-        var session = new Option<ulong?>("--session") { Description = "the run's session nonce, shared by its experts (default: random)", HelpName = "S" };
+        var session = new Option<ulong?>("--session") { Description = "the run's session nonce, shared by its experts (default: a new one from the clock and random bits; for a keyed job a later run must use a higher session)", HelpName = "S" };
         var round = new Option<ulong>("--round") { Description = "the round id (increasing per job and session)", HelpName = "R", Required = true };
         var target = new Option<int>("--target") { Description = "experts that complete the round, 1..64", HelpName = "T", DefaultValueFactory = _ => 1 };
         var expert = new Option<int>("--expert") { Description = "this expert's id, 0..63", HelpName = "E" };
@@ -67,7 +67,7 @@ internal static class ConsensusCommand
                 var options = new ConsensusClientOptions
                 {
                     Job = parse.GetValue(job), Expert = (byte)e, Chunk = (ushort)c,
-                    Session = parse.GetValue(session) ?? (ulong)Random.Shared.NextInt64() | 1,
+                    Session = parse.GetValue(session) ?? Sessions.New(),
                     Key = ScenarioKeys.Load(KeysOption(parse.GetValue(keys)), parse.GetValue(job)),
                 };
                 return Execute(server, options, parse.GetValue(round), (byte)t, values, w, TimeSpan.FromSeconds(seconds), parse.GetValue(show), Console.Out, Console.Error);

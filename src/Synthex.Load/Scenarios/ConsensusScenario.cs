@@ -56,6 +56,11 @@ public struct ConsensusScenario : IScenario
     private bool _cacheHasAnswer;
 
     private long _low, _started, _round;
+    // The server's epoch as last seen (0 until its first answer), which every request carries: a
+    // keyed job's service answers a contribution without it STALE (docs/PROTOCOL.md).
+    private uint _epoch;
+    private readonly uint[] _slotEpoch;   // per runner slot: the epoch its request was last written with
+    private readonly int[] _slotEpochFrom;   // per runner slot: the attempt that first carried _slotEpoch
     private int _nextChunk, _nextExpert;
 
     /// <param name="key">The job's MAC key (<c>--keys</c>): requests signed, answers verified; null: neither.</param>
@@ -76,6 +81,8 @@ public struct ConsensusScenario : IScenario
         _slotRound = new long[slots];
         _slotChunk = new int[slots];
         _slotExpert = new int[slots];
+        _slotEpoch = new uint[slots];
+        _slotEpochFrom = new int[slots];
         _sequenceOf = new ulong[_window * _chunks * _experts];
         _remaining = new int[_window];
         _roundOk = new bool[_window];
@@ -122,7 +129,9 @@ public struct ConsensusScenario : IScenario
         var values = _values.AsSpan(0, n);
         for (int i = 0; i < n; i++) values[i] = Value(_session, round, expert, offset + (uint)i);
         var h = Contribute.Header(_job, _session, (ulong)round, (byte)expert, (byte)_target, _length, offset, _chunk,
-                                  Weight(_session, round, expert), _timeoutMs, (byte)Math.Min(attempt, 255));
+                                  Weight(_session, round, expert), _timeoutMs, (byte)Math.Min(attempt, 255), _epoch);
+        if (attempt == 0 || _slotEpoch[index] != _epoch) _slotEpochFrom[index] = attempt;
+        _slotEpoch[index] = _epoch;
         return ScenarioKeys.Seal(_mac, request, Contribute.Write(request, h, values));
     }
 
@@ -145,6 +154,11 @@ public struct ConsensusScenario : IScenario
         long round = _slotRound[index];
         if (!Codec.ReadAnswer(answer, out Message m).IsValid) return Verdict.Mismatch;
         var h = m.Header;
+        if (h.Epoch != 0 && h.Epoch != _epoch) _epoch = h.Epoch;   // the server's (new) epoch: later requests carry it
+        // STALE for an epoch this request was not written with: not the round's end, send it again.
+        // (Also a late STALE to an earlier attempt that carried the old epoch: the answer echoes the attempt.)
+        if (h.Status == Status.Stale && h.Epoch != 0 && (h.Epoch != _slotEpoch[index] || h.Retransmit < Math.Min(_slotEpochFrom[index], 255)))
+            return Verdict.Resend;
         if (h.Status is not (Status.Ok or Status.Partial))
         {
             _roundOk[round % _window] = false;
@@ -312,7 +326,7 @@ public sealed class ConsensusScenarioDescriptor : ScenarioDescriptor
         {
             var s = Shape(context.Options);
             long rounds = s.Rounds == 0 ? 0 : s.Rounds / context.Threads + (context.Thread < s.Rounds % context.Threads ? 1 : 0);
-            ulong session = (ulong)Random.Shared.NextInt64() | 1;
+            ulong session = Sessions.New();   // increasing: a keyed job's service refuses older sessions
             return new ConsensusScenario(s, context.Slots, session, rounds, key);
         });
     }

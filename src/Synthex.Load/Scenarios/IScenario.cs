@@ -10,6 +10,10 @@ public enum Verdict : byte
     Mismatch,
     /// <summary>The server answered with an error status (the protocol said no).</summary>
     ErrorStatus,
+    /// <summary>The server asks for the request again, rewritten (consensus: a STALE carrying an
+    /// epoch the request was not sent with — the first contact of a keyed job, or a restarted
+    /// server): the runner resends it at once as a retransmission, while --retries allows.</summary>
+    Resend,
 }
 
 /// <summary>

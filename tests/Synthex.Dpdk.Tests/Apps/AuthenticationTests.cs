@@ -33,10 +33,11 @@ public sealed class AuthenticationTests : IDisposable
 
     private static DatagramPeer PeerOf(int expert) => new(UdpEndpoint.V4(0x0A000000u + (uint)expert, (ushort)(40000 + expert)), default, 0, 0, 0);
 
-    /// <summary>A contribution of job <paramref name="job"/> in <see cref="_buffer"/>, signed with <paramref name="key"/> (null: unsigned).</summary>
-    private int Contribution(int expert, int target, ulong round, byte[]? key, uint job = 7, byte retransmit = 0)
+    /// <summary>A contribution of job <paramref name="job"/> in <see cref="_buffer"/>, signed with <paramref name="key"/> (null: unsigned),
+    /// carrying the service's epoch (a keyed job's contribution must) unless <paramref name="epoch"/> says otherwise.</summary>
+    private int Contribution(int expert, int target, ulong round, byte[]? key, uint job = 7, byte retransmit = 0, uint epoch = Epoch, ulong session = Session)
     {
-        var h = Synthex.Protocol.Contribute.Header(job, Session, round, (byte)expert, (byte)target, 4, 0, 4, 1f + expert, 0, retransmit);
+        var h = Synthex.Protocol.Contribute.Header(job, session, round, (byte)expert, (byte)target, 4, 0, 4, 1f + expert, 0, retransmit, epoch);
         int n = Synthex.Protocol.Contribute.Write(_buffer, h, [1f, 2f, 3f, 4f + expert]);
         return key is null ? n : MessageAuth.Sign(_buffer, n, key);
     }
@@ -158,26 +159,92 @@ public sealed class AuthenticationTests : IDisposable
     }
 
     [Fact]
-    public void The_replay_window_restarts_with_a_new_session_and_moves_with_the_highest_round()
+    public void The_replay_window_is_per_session_and_sessions_only_move_forward_for_contributions()
     {
         var auth = new ServiceAuth(Keys, window: 4);
-        var h = Synthex.Protocol.Contribute.Header(7, 1, 10, 3, 1, 4, 0, 4, 1f);
-        AuthOutcome Check(ulong session, ulong round)
+        AuthOutcome Check(ulong session, ulong round, Operation op = Operation.Contribute, uint epoch = Epoch)
         {
-            var hh = Synthex.Protocol.Contribute.Header(7, session, round, 3, 1, 4, 0, 4, 1f);
-            int n = MessageAuth.Sign(_buffer, Synthex.Protocol.Contribute.Write(_buffer, hh, [1f, 2f, 3f, 4f]), Key7);
+            int n = op == Operation.Contribute
+                ? Synthex.Protocol.Contribute.Write(_buffer, Synthex.Protocol.Contribute.Header(7, session, round, 3, 1, 4, 0, 4, 1f, epoch: epoch), [1f, 2f, 3f, 4f])
+                : Synthex.Protocol.Query.Write(_buffer, Synthex.Protocol.Query.Header(7, session, round, 4, 1), [1f, 2f, 3f, 4f]);
+            n = MessageAuth.Sign(_buffer, n, Key7);
             Codec.ReadRequest(_buffer.AsSpan(0, n), out Message m);
-            return auth.Check(_buffer.AsSpan(0, n), m.Header, out _);
+            return auth.Check(_buffer.AsSpan(0, n), m.Header, out _, epoch: Epoch);
         }
-        Assert.Equal(AuthOutcome.Verified, Check(1, 10));
-        Assert.Equal(AuthOutcome.Verified, Check(1, 7));    // 3 below: inside
-        Assert.Equal(AuthOutcome.Replayed, Check(1, 6));    // 4 below: out
-        Assert.Equal(AuthOutcome.Verified, Check(1, 20));
-        Assert.Equal(AuthOutcome.Replayed, Check(1, 10));
-        Assert.Equal(AuthOutcome.Verified, Check(2, 1));    // a new session starts afresh
-        Assert.Equal(AuthOutcome.Verified, Check(2, 2));
-        Assert.Equal(AuthOutcome.Verified, Check(1, 10));   // back to the old one: restarted there too (documented limit)
-        _ = h;
+        Assert.Equal(AuthOutcome.Verified, Check(100, 10));
+        Assert.Equal(AuthOutcome.Verified, Check(100, 7));    // 3 below: inside
+        Assert.Equal(AuthOutcome.Replayed, Check(100, 6));    // 4 below: out
+        Assert.Equal(AuthOutcome.Verified, Check(100, 20));
+        Assert.Equal(AuthOutcome.Replayed, Check(100, 10));
+        Assert.Equal(AuthOutcome.Verified, Check(200, 1));    // a restarted client's new (higher) session
+        Assert.Equal(AuthOutcome.Verified, Check(200, 2));
+        Assert.Equal(AuthOutcome.Replayed, Check(100, 10));   // the old session keeps its own window: not restarted by the new one
+        Assert.Equal(AuthOutcome.Verified, Check(100, 19));   // and may still go on (up to 8 sessions of an expert at once)
+
+        // Retired: once 8 higher sessions have been seen, the old one is refused whatever its round,
+        // and so is any session lower than all 8 kept (a replay of a session never current here).
+        for (ulong s = 201; s <= 207; s++) Assert.Equal(AuthOutcome.Verified, Check(s, 1));
+        Assert.Equal(AuthOutcome.Replayed, Check(100, 21));
+        Assert.Equal(AuthOutcome.Replayed, Check(150, 1));
+        Assert.Equal(AuthOutcome.Verified, Check(300, 1));    // a newer one retires the lowest (200)
+        Assert.Equal(AuthOutcome.Replayed, Check(200, 3));
+
+        // A contribution without the service's epoch is stale, whatever its session, and touches no session.
+        Assert.Equal(AuthOutcome.StaleEpoch, Check(400, 1, epoch: 0));
+        Assert.Equal(AuthOutcome.StaleEpoch, Check(400, 1, epoch: Epoch + 1));
+        Assert.Equal(AuthOutcome.Verified, Check(201, 2));    // 201 is still kept: 400 was not recorded
+
+        // QUERY (stateless, many clients of a job): an unknown session is never refused, it takes the lowest's place.
+        // (Queries carry expert 0: their own sessions.)
+        for (ulong s = 1000; s < 1000 + ServiceAuth.SessionsPerExpert; s++) Assert.Equal(AuthOutcome.Verified, Check(s, 1, Operation.Query));
+        Assert.Equal(AuthOutcome.Verified, Check(5, 1, Operation.Query));
+        Assert.Equal(AuthOutcome.Verified, Check(5, 2, Operation.Query));
+        Assert.Equal(AuthOutcome.Verified, Check(1000, 1, Operation.Query));   // retired by 5, back again: a query is only answered again
+        Assert.Equal(AuthOutcome.Verified, Check(5, 9, Operation.Query));
+        Assert.Equal(AuthOutcome.Replayed, Check(5, 5, Operation.Query));      // the round window still holds within a kept session
+    }
+
+    [Fact]
+    public void A_keyed_contribution_without_the_services_epoch_is_answered_stale_signed_and_opens_nothing()
+    {
+        var c = Collector();
+        foreach (uint epoch in new uint[] { 0, Epoch ^ 0x10 })
+        {
+            int request = Contribution(0, 1, 1, Key7, epoch: epoch);
+            int n = c.Handle(_buffer, request, PeerOf(0), 0);
+            Assert.True(n > 0 && n <= request, $"answer {n} bytes to a request of {request}");
+            var m = ReadSigned(_buffer.AsSpan(0, n), Key7);
+            Assert.Equal((Status.Stale, Epoch), (m.Header.Status, m.Header.Epoch));
+        }
+        Assert.Equal((0L, 0L, 0), (c.Counters.RoundsOpened, c.Counters.JobsOpened, c.PendingOriginations));
+        Assert.Equal((2L, 2L), (c.Counters.EpochStaleRequests, c.Counters.Stale));
+        // The client adopts the epoch and resends: served.
+        int ok = c.Handle(_buffer, Contribution(0, 1, 1, Key7), PeerOf(0), 0);
+        Assert.Equal(Status.Ok, ReadSigned(_buffer.AsSpan(0, ok), Key7).Header.Status);
+        // An open job is served with epoch 0 as before.
+        ok = c.Handle(_buffer, Contribution(0, 1, 1, null, job: 9, epoch: 0), PeerOf(0), 0);
+        Assert.True(Codec.ReadAnswer(_buffer.AsSpan(0, ok), out Message open).IsValid);
+        Assert.Equal(Status.Ok, open.Header.Status);
+    }
+
+    [Fact]
+    public void A_recorded_contribution_of_an_older_session_is_a_replay_once_newer_sessions_retired_it_and_a_restarted_client_works()
+    {
+        var c = Collector();
+        const ulong old = 0x1000;
+        int n = Contribution(0, 1, 1, Key7, session: old);
+        byte[] recorded = _buffer[..n];
+        Assert.True(c.Handle(_buffer, n, PeerOf(0), 0) > 0);
+        // The expert's client restarts again and again, each time with a higher session (Sessions.New()).
+        for (ulong s = 1; s <= ServiceAuth.SessionsPerExpert; s++)
+            Assert.Equal(Status.Ok, ReadSigned(_buffer.AsSpan(0, c.Handle(_buffer, Contribution(0, 1, 1, Key7, session: old + s), PeerOf(0), 0)), Key7).Header.Status);
+        recorded.CopyTo(_buffer, 0);
+        Assert.Equal(ConsensusCollector.Dropped, c.Handle(_buffer, recorded.Length, PeerOf(0), 0));
+        Assert.Equal(1, c.Counters.ReplayedRequests);
+        // A restarted client with a fresh session from the clock is served.
+        n = c.Handle(_buffer, Contribution(0, 1, 1, Key7, session: Sessions.New()), PeerOf(0), 0);
+        Assert.Equal(Status.Ok, ReadSigned(_buffer.AsSpan(0, n), Key7).Header.Status);
+        Assert.Equal(1, c.Counters.ReplayedRequests);
     }
 
     [Fact]

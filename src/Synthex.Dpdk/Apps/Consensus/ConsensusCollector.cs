@@ -146,9 +146,13 @@ public sealed class ConsensusCollector
             Counters.CountDropped(verdict.Drop);
             return Dropped;
         }
-        if (key == Unchecked) key = Authenticate(buffer[..length], m.Header);
+        bool stale = false;
+        if (key == Unchecked) key = Authenticate(buffer[..length], m.Header, out stale);
         if (key == NotAuthentic) return Dropped;
-        int answer = Decide(buffer, verdict, m, peer, now, authenticated: key >= 0);
+        // A keyed contribution without this instance's epoch: STALE with the epoch, nothing opened.
+        int answer = stale && verdict.IsValid
+            ? Refuse(Status.Stale, StatusAnswer.Stale(buffer, m.Header, Epoch))
+            : Decide(buffer, verdict, m, peer, now, authenticated: key >= 0);
         return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key, _macs) : answer;
     }
 
@@ -160,23 +164,38 @@ public sealed class ConsensusCollector
     /// must not take an inbox slot), or <see cref="Unchecked"/> for what the codec drops or refuses
     /// (answered here statelessly, as the owner would).
     /// </summary>
-    internal int Screen(ReadOnlySpan<byte> datagram)
+    internal int Screen(ReadOnlySpan<byte> datagram, out bool staleEpoch)
     {
+        staleEpoch = false;
         var verdict = Codec.ReadRequest(datagram, out Message m);
         if (!verdict.IsValid) return Unchecked;
-        return Authenticate(datagram, m.Header);
+        return Authenticate(datagram, m.Header, out staleEpoch);
+    }
+
+    /// <summary>A request <see cref="Screen"/> found authentic but without this instance's epoch:
+    /// STALE with the epoch, signed with <paramref name="key"/>, answered in place by whichever
+    /// worker received it (it opens nothing, so it needs no owner).</summary>
+    internal int AnswerStaleEpoch(Span<byte> buffer, int length, int key)
+    {
+        Codec.ReadRequest(buffer[..length], out Message m);
+        int answer = Refuse(Status.Stale, StatusAnswer.Stale(buffer, m.Header, Epoch));
+        return answer > 0 ? _auth!.Sign(buffer, answer, key, _macs) : answer;
     }
 
     /// <summary>The key of an authentic request (its answer is signed with it), −1 for a request
     /// of a job without a key, or <see cref="NotAuthentic"/>: dropped and counted (docs/PROTOCOL.md,
     /// "Authentication trailer"). A request of another version is left to the codec's
     /// UNSUPPORTED_VERSION (64 bytes, whatever the job), as every client must be able to read it.</summary>
-    private int Authenticate(ReadOnlySpan<byte> datagram, in Header h)
+    /// <param name="staleEpoch">Set for an authentic CONTRIBUTE of a keyed job that does not carry
+    /// this instance's epoch (returned with its key): it must be answered STALE and open nothing.</param>
+    private int Authenticate(ReadOnlySpan<byte> datagram, in Header h, out bool staleEpoch)
     {
+        staleEpoch = false;
         if (_auth is null || h.Version != Wire.Version) return -1;
-        switch (_auth.Check(datagram, h, out int key, _macs))
+        switch (_auth.Check(datagram, h, out int key, _macs, Epoch))
         {
             case AuthOutcome.Verified: Counters.Authenticated(); return key;
+            case AuthOutcome.StaleEpoch: Counters.Authenticated(); Counters.EpochStale(); staleEpoch = true; return key;
             case AuthOutcome.Missing: Counters.AuthMissing(); return NotAuthentic;
             case AuthOutcome.Failed: Counters.AuthFailed(); return NotAuthentic;
             case AuthOutcome.Replayed: Counters.Replayed(); return NotAuthentic;
@@ -202,11 +221,18 @@ public sealed class ConsensusCollector
     {
         Verdict verdict = Codec.ReadRequest(buffer[..length], out Message m);
         if (!verdict.IsValid) return Handle(buffer, length, default, now);   // stateless: a drop or the codec's refusal
-        if (key == Unchecked) key = Authenticate(buffer[..length], m.Header);
+        bool stale = false;
+        if (key == Unchecked) key = Authenticate(buffer[..length], m.Header, out stale);
         if (key == NotAuthentic) return Dropped;
         Header h = m.Header;
+        if (stale) status = Status.Stale;
         if (key < 0 && h.HasMac) return Refuse(Status.Unauthenticated, StatusAnswer.Unauthenticated(buffer, h, Epoch));
-        int answer = Refuse(status, status == Status.Busy ? StatusAnswer.Busy(buffer, h, Epoch, retryAfterMs) : StatusAnswer.Aborted(buffer, h, Epoch));
+        int answer = Refuse(status, status switch
+        {
+            Status.Busy => StatusAnswer.Busy(buffer, h, Epoch, retryAfterMs),
+            Status.Stale => StatusAnswer.Stale(buffer, h, Epoch),
+            _ => StatusAnswer.Aborted(buffer, h, Epoch),
+        });
         return key >= 0 && answer > 0 ? _auth!.Sign(buffer, answer, key, _macs) : answer;
     }
 

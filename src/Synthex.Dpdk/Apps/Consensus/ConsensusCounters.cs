@@ -20,7 +20,7 @@ public sealed class ConsensusCounters
     private long _aggregated, _retransmissions, _cacheResends, _jobsOpened, _jobsReclaimed;
     private long _originationsQueued, _originationsLost, _originationsOverflow;
     private long _handedOff, _handoffBusy, _handoffServed;
-    private long _authenticated, _authFailed, _authMissing, _replayed, _unknownJob;
+    private long _authenticated, _authFailed, _authMissing, _replayed, _unknownJob, _epochStale;
     private readonly long[] _refused = new long[Statuses];
     private readonly long[] _dropped = new long[Drops];
 
@@ -51,6 +51,7 @@ public sealed class ConsensusCounters
     internal void AuthMissing() => _authMissing++;
     internal void Replayed() => _replayed++;
     internal void UnknownJob() => _unknownJob++;
+    internal void EpochStale() => _epochStale++;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void CountRefused(Status s) => _refused[(int)s]++;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -109,6 +110,8 @@ public sealed class ConsensusCounters
     public long ReplayedRequests => Volatile.Read(ref _replayed);
     /// <summary>Requests of a job the key file does not list, with <c>--require-auth</c>: dropped, never answered.</summary>
     public long UnknownJobRequests => Volatile.Read(ref _unknownJob);
+    /// <summary>Authentic contributions of a keyed job without this instance's epoch (0 or an earlier one): answered STALE, nothing opened (also in <c>refused_stale</c>).</summary>
+    public long EpochStaleRequests => Volatile.Read(ref _epochStale);
     /// <summary>Requests refused with <paramref name="status"/> (BUSY and STALE included).</summary>
     public long Refused(Status status) => Volatile.Read(ref _refused[(int)status]);
     /// <summary>Datagrams dropped unanswered under the codec's <paramref name="drop"/> name.</summary>
@@ -131,6 +134,7 @@ public sealed class ConsensusCounters
             new("handed_off", HandedOffContributions), new("handoff_busy", HandoffBusyAnswers), new("handoff_served", HandoffServed),
             new("authenticated", AuthenticatedRequests), new("auth_failed", AuthFailures), new("auth_missing", AuthMissingRequests),
             new("replayed", ReplayedRequests), new("unknown_job", UnknownJobRequests),
+            new("epoch_stale", EpochStaleRequests),
         };
         for (int s = 1; s < Statuses; s++)
             list.Add(new("refused_" + NameOf((Status)s), Refused((Status)s)));

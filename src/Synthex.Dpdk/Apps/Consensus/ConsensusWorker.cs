@@ -69,8 +69,9 @@ public sealed class ConsensusWorker
         // replay window in the run's shared ServiceAuth): a forged, unsigned or replayed datagram
         // is dropped and counted here and never takes a slot of the owner's inbox, where it could
         // crowd out real contributions. The owner is told the verdict and does not verify again.
-        int key = Collector.Screen(buffer[..length]);
+        int key = Collector.Screen(buffer[..length], out bool staleEpoch);
         if (key == ConsensusCollector.NotAuthentic) return ConsensusCollector.Dropped;
+        if (staleEpoch) return Collector.AnswerStaleEpoch(buffer, length, key);   // opens nothing: answered here
         // What the codec drops or refuses holds no state: handled here, as the owner would.
         if (key == ConsensusCollector.Unchecked) return Collector.Handle(buffer, length, peer, now);
 
