@@ -28,8 +28,11 @@
 #   rounds     open consensus rounds above max-jobs x max-rounds-per-job (state not bounded);
 #   progress   an instance answered nothing in the second half, or a load run reported a
 #              mismatch (a wrong answer).
-# GC collections and bytes allocated are sampled; the plot shows the bytes (a status request
-# itself allocates, so they creep; collections stayed 0 in the runs in docs/RELIABILITY.md).
+# GC collections, bytes allocated and the GC heap's size are sampled, and RSS's parts (RssAnon,
+# RssFile, RssShmem), so managed growth can be told from native; the plot shows the bytes (a
+# status request itself allocates, so they creep; collections stayed 0 in the runs in
+# docs/RELIABILITY.md). DOTNET_GCgen0size (hex bytes) in the environment reaches the servers:
+# a small one makes the GC collect, which tells the probes' garbage from a leak.
 set -euo pipefail
 
 MINUTES=${1:?usage: scripts/soak.sh MINUTES [OUT_DIR]}
@@ -111,14 +114,15 @@ load similarity-uring "127.0.0.1:$PORT_URING"
 LOAD_PIDS=("${PIDS[@]:2}")
 
 echo "soak.sh: $MINUTES min, sampling every ${INTERVAL}s into $OUT/soak.csv; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-echo "t,instance,rss_kb,rx,replied,absorbed,dropped,tx,originated,residual,gc_collections,gc_allocated_bytes,mbufs_in_use,mbufs_size,open_rounds,answered" >"$OUT/soak.csv"
+echo "t,instance,rss_kb,rx,replied,absorbed,dropped,tx,originated,residual,gc_collections,gc_allocated_bytes,mbufs_in_use,mbufs_size,open_rounds,answered,gc_heap_bytes,rss_anon_kb,rss_file_kb,rss_shmem_kb" >"$OUT/soak.csv"
 sample() { # INSTANCE NAME PID T
   local status
   status=$("$SYNTHEX" status --name "$2" --run-dir "$RUN_DIR" --json 2>/dev/null) || return 0
   STATUS="$status" $PY - "$1" "$3" "$4" >>"$OUT/soak.csv" <<'EOF' || echo "soak.sh: a $1 sample failed" >&2
 import json, os, sys
 inst, pid, t = sys.argv[1], sys.argv[2], sys.argv[3]
-rss = next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS:"))
+proc = {l.split(":")[0]: int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith(("VmRSS:", "RssAnon:", "RssFile:", "RssShmem:"))}
+rss = proc["VmRSS"]
 r = json.loads(os.environ["STATUS"])
 r = (r[0] if isinstance(r, list) else r)["report"]
 s, tot, gc = r.get("service", {}), r["totals"], r.get("gc", {})
@@ -132,14 +136,19 @@ def find(node, path, want):
     elif isinstance(node, (int, float)) and not isinstance(node, bool) and "mbuf" in path and all(w in path.rsplit(".", 1)[-1] or w in path for w in want):
         return int(node)
     return None
-in_use = find(r, "", ["use"]) if inst == "dpdk" else None
-size = (find(r, "", ["capacity"]) or find(r, "", ["size"])) if in_use is not None else None
+pools = r.get("mbuf_pools") if inst == "dpdk" else None
+if pools:   # the report's gauge per pool: summed
+    in_use, size = sum(p["in_use"] for p in pools), sum(p["capacity"] for p in pools)
+else:
+    in_use = find(r, "", ["use"]) if inst == "dpdk" else None
+    size = (find(r, "", ["capacity"]) or find(r, "", ["size"])) if in_use is not None else None
 opened = s.get("consensus.rounds_opened", 0)
 open_rounds = opened - s.get("consensus.rounds_finished", 0)
 residual = tot["rx_packets"] - tot["replied"] - tot["absorbed"] - tot["dropped"]
 answered = tot["replied"] + tot["originated"]
 print(f'{t},{inst},{rss},{tot["rx_packets"]},{tot["replied"]},{tot["absorbed"]},{tot["dropped"]},{tot["tx_packets"]},{tot["originated"]},'
-      f'{residual},{gc.get("collections", "")},{gc.get("allocated_bytes", "")},{"" if in_use is None else in_use},{"" if size is None else size},{open_rounds},{answered}')
+      f'{residual},{gc.get("collections", "")},{gc.get("allocated_bytes", "")},{"" if in_use is None else in_use},{"" if size is None else size},{open_rounds},{answered},'
+      f'{gc.get("heap_bytes", "")},{proc.get("RssAnon", "")},{proc.get("RssFile", "")},{proc.get("RssShmem", "")}')
 EOF
 }
 START=$(date +%s)
@@ -197,6 +206,11 @@ for inst in ("dpdk", "io-uring"):
     if grown > growth_mb: failures.append(f"{inst}: RSS grew {grown:.1f} MiB over the second half (bound {growth_mb})")
     gcs = [r["gc_collections"] for r in rs if r["gc_collections"]]
     if gcs: print(f"{inst}: GC collections {gcs[0]} -> {gcs[-1]}; allocated {int(rs[0]['gc_allocated_bytes'] or 0):,} -> {int(rs[-1]['gc_allocated_bytes'] or 0):,} bytes")
+    # Managed against native: the GC heap (garbage included) beside RSS and its parts, first and last sample.
+    def mib(row, key, scale): return f"{int(row[key]) / scale:.1f}" if row.get(key) else "-"
+    print(f"{inst}: GC heap {mib(rs[0], 'gc_heap_bytes', 1048576)} -> {mib(rs[-1], 'gc_heap_bytes', 1048576)} MiB; RSS anon "
+          f"{mib(rs[0], 'rss_anon_kb', 1024)} -> {mib(rs[-1], 'rss_anon_kb', 1024)}, file {mib(rs[0], 'rss_file_kb', 1024)} -> {mib(rs[-1], 'rss_file_kb', 1024)}, "
+          f"shmem {mib(rs[0], 'rss_shmem_kb', 1024)} -> {mib(rs[-1], 'rss_shmem_kb', 1024)} MiB")
     opens = [int(r["open_rounds"]) for r in rs]
     print(f"{inst}: open rounds max {max(opens)} (bound {max_open})")
     if max(opens) > max_open: failures.append(f"{inst}: {max(opens)} open rounds, above {max_open}")
@@ -247,9 +261,10 @@ plot "$WORK/dpdk.csv" using 1:10 with lines title "dpdk", "$WORK/uring.csv" usin
 set ylabel "open rounds"
 set yrange [0:$((MAX_JOBS * MAX_ROUNDS))]
 plot "$WORK/dpdk.csv" using 1:15 with steps title "dpdk", "$WORK/uring.csv" using 1:15 with steps title "io-uring"$mbufs_plot
-set ylabel "GC: MiB allocated"
+set ylabel "GC: MiB allocated / heap"
 set yrange [0:*]
-plot "$WORK/dpdk.csv" using 1:(\$12/1048576) with lines title "dpdk", "$WORK/uring.csv" using 1:(\$12/1048576) with lines title "io-uring"
+plot "$WORK/dpdk.csv" using 1:(\$12/1048576) with lines title "dpdk allocated", "$WORK/uring.csv" using 1:(\$12/1048576) with lines title "io-uring allocated", \
+     "$WORK/dpdk.csv" using 1:(\$17/1048576) with lines title "dpdk heap", "$WORK/uring.csv" using 1:(\$17/1048576) with lines title "io-uring heap"
 unset multiplot
 EOF
 fi

@@ -129,7 +129,7 @@ internal static class StatusCommand
             foreach (var pool in pools.EnumerateArray())
                 o.WriteLine(string.Create(c, $"  mbufs    {pool.GetProperty("name").GetString()}: {pool.GetProperty("in_use").GetInt64()} of {pool.GetProperty("capacity").GetInt64()} in use"));
         var gc = report.GetProperty("gc");
-        o.WriteLine(string.Create(c, $"  gc       {gc.GetProperty("collections").GetInt64()} collections, {gc.GetProperty("allocated_bytes").GetInt64()} B allocated since start"));
+        o.WriteLine(string.Create(c, $"  gc       {gc.GetProperty("collections").GetInt64()} collections, {gc.GetProperty("allocated_bytes").GetInt64()} B allocated since start{(gc.TryGetProperty("heap_bytes", out var heap) ? string.Create(c, $", heap {heap.GetInt64()} B") : "")}"));
         if (root.GetProperty("metrics_url").ValueKind == JsonValueKind.String) o.WriteLine("  metrics  " + root.GetProperty("metrics_url").GetString());
     }
 

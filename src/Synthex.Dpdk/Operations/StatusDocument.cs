@@ -23,7 +23,7 @@ public static class StatusDocument
         {
             App = state.App, Mode = state.Mode, Backend = state.Backend, BackendReason = state.BackendReason,
             ElapsedSeconds = uptime, Final = now,
-            GcCollections = state.GcCollections, GcAllocatedBytes = state.GcAllocatedBytes,
+            GcCollections = state.GcCollections, GcAllocatedBytes = state.GcAllocatedBytes, GcHeapBytes = GC.GetTotalMemory(forceFullCollection: false),
             Service = state.ServiceCounters(),
             Pools = state.Pools(),
             Latency = state.ServiceHistograms(),

@@ -138,7 +138,7 @@ public static class RunHost
             App = app.Name, Mode = mode, Backend = backend.Name, BackendReason = selection.Reason,
             ElapsedSeconds = elapsed, StopCause = stop.Cause, WorkerFailure = workerFailure,
             Final = final, Steady = SteadyWindow.Between(atWarmupEnd, warmupSeconds, final, elapsed),
-            GcCollections = gcCollections, GcAllocatedBytes = allocated,
+            GcCollections = gcCollections, GcAllocatedBytes = allocated, GcHeapBytes = GC.GetTotalMemory(forceFullCollection: false),
             Service = app.ServiceCounters(),
             Latency = app.ServiceHistograms(),
             Pools = backend.ReadPools(), // after the stop: what the stopped ports' rings and the caches still hold

@@ -39,6 +39,13 @@ public sealed class RunReport
     /// <summary>Bytes allocated by the whole process during the window (control thread included).</summary>
     public required long GcAllocatedBytes { get; init; }
 
+    /// <summary>
+    /// The managed heap's size when the report was made (<see cref="GC.GetTotalMemory(bool)"/>,
+    /// garbage not yet collected included), or null. Beside RSS it tells managed growth from
+    /// native (docs/RELIABILITY.md, the soak's RSS).
+    /// </summary>
+    public long? GcHeapBytes { get; init; }
+
     /// <summary>The app's own counters (consensus: rounds, chunks, refusals by status...); empty for apps without.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Service { get; init; } = [];
 
@@ -227,6 +234,7 @@ public sealed class RunReport
         w.WriteStartObject("gc");
         w.WriteNumber("collections", GcCollections);
         w.WriteNumber("allocated_bytes", GcAllocatedBytes);
+        if (GcHeapBytes is { } heap) w.WriteNumber("heap_bytes", heap);
         w.WriteEndObject();
         w.WriteEndObject();
     }

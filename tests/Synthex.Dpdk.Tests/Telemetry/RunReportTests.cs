@@ -19,7 +19,7 @@ public class RunReportTests
         var report = new RunReport
         {
             App = "forward", Mode = "io", Backend = "dpdk", ElapsedSeconds = 2.5,
-            Final = StatsSnapshot.Capture([a, b], ports), GcCollections = 0, GcAllocatedBytes = 123,
+            Final = StatsSnapshot.Capture([a, b], ports), GcCollections = 0, GcAllocatedBytes = 123, GcHeapBytes = 4567,
         };
         using var stream = new MemoryStream();
         report.WriteJson(stream);
@@ -48,6 +48,7 @@ public class RunReportTests
         Assert.Equal(1, lcore.GetProperty("bursts").GetProperty("4-7").GetInt64());
         Assert.Equal(0, json.GetProperty("gc").GetProperty("collections").GetInt64());
         Assert.Equal(123, json.GetProperty("gc").GetProperty("allocated_bytes").GetInt64());
+        Assert.Equal(4567, json.GetProperty("gc").GetProperty("heap_bytes").GetInt64());   // the managed heap beside RSS (the soak)
     }
 
     [Fact]
