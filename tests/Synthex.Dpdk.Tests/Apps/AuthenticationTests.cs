@@ -399,6 +399,41 @@ public sealed class AuthenticationTests : IDisposable
     }
 
     [Fact]
+    public void A_verified_query_gets_its_full_top_k_even_larger_than_the_query_and_an_unauthenticated_one_does_not()
+    {
+        var matrix = StoredMatrix.Load(_files.Npy(MatrixFiles.Random(3, N * D), N, D));
+        using var s = new SimilarityService(matrix, null, SimilarityMetric.Cosine, 10, 16, cacheEntries: 16, auth: new ServiceAuth(Keys));
+        Assert.Equal(0, s.RegisterWorker());
+        byte[] Query(ulong id, byte[]? key, uint job)
+        {
+            int n = Synthex.Protocol.Query.Write(_buffer, Synthex.Protocol.Query.Header(job, 99, id, D, 10), MatrixFiles.Random(5, D));
+            return _buffer[..(key is null ? n : MessageAuth.Sign(_buffer, n, key))];
+        }
+        // Unauthenticated (job 9 has no key): 64 + 10 x 8 = 144 bytes would answer a 96-byte query: TOO_LARGE.
+        byte[] open = Query(1, null, job: 9);
+        var v = s.Accept(_buffer, open.Length, Meta, 0);
+        Assert.True(v.IsReply && v.ReplyLength <= open.Length);
+        Assert.True(Codec.ReadAnswer(_buffer.AsSpan(0, v.ReplyLength), out Message refused).IsValid);
+        Assert.Equal((Status.TooLarge, Field.K), (refused.Header.Status, (Field)refused.Header.Detail));
+        Assert.Equal(1, Counter(s, "amplification_refused"));
+
+        // Verified (job 7): all ten, signed — 160 bytes for a 112-byte query; computed, then from the cache in place.
+        byte[] signed = Query(2, Key7, job: 7);
+        Assert.True(s.Accept(_buffer, signed.Length, Meta, 0).IsAbsorbed);
+        byte[] computed = OriginatedOne(s);
+        var m = ReadSigned(computed, Key7);
+        Assert.Equal((Status.Ok, (ushort)10), (m.Header.Status, m.Header.Items));
+        Assert.True(computed.Length > signed.Length, $"{computed.Length} vs {signed.Length}");
+        signed = Query(3, Key7, job: 7);
+        v = s.Accept(_buffer, signed.Length, Meta, 0);
+        Assert.True(v.IsReply, "the second, identical query is a cache hit answered in place");
+        var hit = ReadSigned(_buffer.AsSpan(0, v.ReplyLength), Key7);
+        Assert.Equal((Status.Ok, (ushort)10), (hit.Header.Status, hit.Header.Items));
+        Assert.Equal(1, Counter(s, "amplification_refused"));
+        Assert.Equal(1, Counter(s, "cache_hits"));
+    }
+
+    [Fact]
     public void A_signed_status_answer_and_a_replayed_query_below_the_window()
     {
         using var s = Similarity();

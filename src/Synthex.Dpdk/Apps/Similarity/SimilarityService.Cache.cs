@@ -50,7 +50,7 @@ public sealed partial class SimilarityService
             length = 0;
             return false;
         }
-        length = Matches.WriteOk(buffer, h, Epoch, version, scratch.AsSpan(0, n)); // fits: ≤ the request (amplification rule)
+        length = Matches.WriteOk(buffer, h, Epoch, version, scratch.AsSpan(0, n)); // fits: the caller checked the buffer's room
         c[0]++;
         if (cache.MaintenanceWanted && Volatile.Read(ref _sleeping) != 0) _wake.Set(); // rare: every ~2,048 hits at most
         return true;

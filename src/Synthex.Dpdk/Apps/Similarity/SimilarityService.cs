@@ -235,20 +235,28 @@ public sealed partial class SimilarityService : IDisposable
         {
             if (h.Length != _requestFloats) { c[(int)WorkerCounter.BadDimension]++; return DatagramVerdict.Reply(StatusAnswer.BadRequest(buffer, h, Epoch, Field.Length)); }
             if (h.K > KMax) { c[(int)WorkerCounter.KTooLarge]++; return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.K)); }
-            // Amplification: the answer may not be larger than an unauthenticated request.
+            // Amplification: to a source that has not authenticated, the answer may not be larger than
+            // the request. A verified query (its job's key) gets its whole top-k: the rule is about
+            // sources that proved nothing (docs/PROTOCOL.md, "Amplification").
             // Rows of the generation now serving (a plain field, readable even after a reload released its mapping).
-            if (!Amplification.Allows(length, Matches.Size(Math.Min(h.K, Volatile.Read(ref _current).Rows))))
+            int answerSize = Matches.Size(Math.Min(h.K, Volatile.Read(ref _current).Rows));
+            if (!authenticated && !Amplification.Allows(length, answerSize))
             {
                 c[(int)WorkerCounter.AmplificationRefused]++;
                 return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.K));
             }
-            if (_cache is not null && TryAnswerFromCache(buffer, h, m.Payload, worker, out int cached)) return DatagramVerdict.Reply(cached);
+            // A hit is written in place: only when it fits the receive buffer with its trailer (an
+            // authenticated answer may be larger than the query); otherwise the compute thread's
+            // answer goes out from the pool, which says TOO_LARGE if even that cannot carry it.
+            if (_cache is not null && answerSize + (authenticated ? Wire.MacSize : 0) <= buffer.Length
+                && TryAnswerFromCache(buffer, h, m.Payload, worker, out int cached))
+                return DatagramVerdict.Reply(cached);
             kind = Kind.Query;
         }
         else if (h.Operation == Operation.Project && Projection is { } p)
         {
             if (h.Length != p.Columns) { c[(int)WorkerCounter.BadDimension]++; return DatagramVerdict.Reply(StatusAnswer.BadRequest(buffer, h, Epoch, Field.Length)); }
-            if (!Amplification.Allows(length, Wire.HeaderSize + 4 * p.Rows))
+            if (!authenticated && !Amplification.Allows(length, Wire.HeaderSize + 4 * p.Rows))
             {
                 c[(int)WorkerCounter.AmplificationRefused]++;
                 return DatagramVerdict.Reply(StatusAnswer.TooLarge(buffer, h, Epoch, Field.Length));
