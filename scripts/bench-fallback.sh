@@ -9,7 +9,12 @@
 #   -l  the loads to run, of "ping-pong under-load max" (default all three)
 #   -b  also run both backends with --spin-us 0 (servers io-uring/block, socket/block): the loop
 #       that always blocks when out of datagrams, as before the receive spin, in the same rounds
+#   -s  the servers to run, of "sockperf io-uring io-uring/block socket socket/block io-uring/before
+#       socket/before" (default "sockperf io-uring socket"; -b adds the two /block ones)
 #   SYNTHEX=path/to/synthex.dll runs that build instead of building this checkout
+#   BEFORE=path/to/other/synthex.dll adds io-uring/before (that build, default options) to the
+#       same rounds: a before/after of a change side by side (e.g. a worktree of the base commit
+#       built with `dotnet build -c Release src/Synthex.Dpdk.Cli -o /tmp/base`)
 #
 # Three loads per server, each against a fresh server process:
 #   ping-pong    one message in flight: round-trip latency (p50/p99/p99.9) and replies/s;
@@ -31,19 +36,24 @@ RATE=40000
 OUT=""
 LOADS="ping-pong under-load max"
 SERVERS="sockperf io-uring socket"
-while getopts "t:n:m:r:o:l:bzh" opt; do
+SERVERS_SET=""
+while getopts "t:n:m:r:o:l:s:bzh" opt; do
   case $opt in
     z) ZC=1 ;;
     l) LOADS=$OPTARG ;;
     b) SERVERS="sockperf io-uring io-uring/block socket socket/block" ;;
+    s) SERVERS_SET=$OPTARG ;;
     t) SECONDS_PER_RUN=$OPTARG ;;
     n) ROUNDS=$OPTARG ;;
     m) MSG=$OPTARG ;;
     r) RATE=$OPTARG ;;
     o) OUT=$OPTARG ;;
-    *) sed -n '2,25p' "$0"; exit 2 ;;
+    *) sed -n '2,30p' "$0"; exit 2 ;;
   esac
 done
+[[ -n $SERVERS_SET ]] && SERVERS=$SERVERS_SET
+if [[ -n ${BEFORE:-} && $SERVERS != *before* ]]; then SERVERS="$SERVERS io-uring/before"; fi
+if [[ $SERVERS == */before* && -z ${BEFORE:-} ]]; then echo "io-uring/before and socket/before need BEFORE=path/to/synthex.dll" >&2; exit 2; fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/bench-fallback.XXXXXX)
@@ -149,12 +159,13 @@ start_server() { # name -> SERVER_PID, SERVER_LOG
   PORT=$(( PORT + 1 ))
   SERVER_LOG="$WORK/${name//\//-}-$PORT.log"
   REPORT="$WORK/${name//\//-}-$PORT.json"
-  local spin=()
+  local spin=() exe=("${SYNTHEX[@]}")
   [[ $name == */block ]] && spin=(--spin-us 0)
+  [[ $name == */before ]] && exe=(dotnet "$BEFORE")
   case $name in
     sockperf) taskset -c "$SERVER_CPU" sockperf server -i 127.0.0.1 -p "$PORT" --buffer-size 4194304 >"$SERVER_LOG" 2>&1 & ;;
     io-uring*|socket*)
-      taskset -c "$SERVER_CPU" "${SYNTHEX[@]}" run --app reflect --backend "${name%/block}" --listen "127.0.0.1:$PORT" \
+      taskset -c "$SERVER_CPU" "${exe[@]}" run --app reflect --backend "${name%/*}" --listen "127.0.0.1:$PORT" \
         --workers 1 --stats-interval 0 --stats-json "$REPORT" "${spin[@]}" >"$SERVER_LOG" 2>&1 & ;;
   esac
   SERVER_PID=$!
@@ -231,7 +242,7 @@ print("| load | server | replies/s | sent/s | lost | p50 µs | p99 µs | p99.9 �
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for mode in ("ping-pong", "under-load", "max"):
     b = med.get((mode, "sockperf"))
-    for name in ("sockperf", "io-uring", "io-uring/block", "socket", "socket/block"):
+    for name in ("sockperf", "io-uring", "io-uring/before", "io-uring/block", "socket", "socket/before", "socket/block"):
         m = med.get((mode, name))
         if m is None or b is None: continue
         rps, sps, lost, p50, p99, p999, cpu, rxs, cpm = m

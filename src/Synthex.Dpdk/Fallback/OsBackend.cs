@@ -82,6 +82,12 @@ internal sealed class OsBackend : IBackend
                 new("empty_datagrams", workers.Sum(w => w.Drops(DropReason.EmptyDatagram))),
             ];
             if (_kind == OsBackendKind.IoUring) x.Add(new("enobufs_rearms", _server.NoBufferStalls));
+            // The receive spin (--spin-us): datagrams picked up without a wake-up, windows that
+            // ran out, and 100 ms backoffs after the worker was taken off its CPU.
+            var (hits, misses, backoffs) = _server.SpinCounts;
+            x.Add(new("spin_hits", hits));
+            x.Add(new("spin_misses", misses));
+            x.Add(new("spin_backoffs", backoffs));
         }
         return [new PortStats(0, _port.Name, rx, tx, rxb, txb, missed, 0, txErr, 0, x)];
     }

@@ -44,6 +44,17 @@ public sealed class OsServer : IDisposable
 
     public IReadOnlyList<WorkerCounters> Counters { get; }
 
+    /// <summary>The receive spin's counts over all workers (<see cref="OsWorker.SpinCounts"/>).</summary>
+    public (long Hits, long Misses, long Backoffs) SpinCounts
+    {
+        get
+        {
+            long h = 0, m = 0, b = 0;
+            foreach (var w in _workers) { var c = w.SpinCounts; h += c.Hits; m += c.Misses; b += c.Backoffs; }
+            return (h, m, b);
+        }
+    }
+
     /// <summary>
     /// Opens the sockets and starts the workers serving <paramref name="app"/> (each gets a copy).
     /// Throws <see cref="OsBackendException"/> when a socket, ring or buffer cannot be set up.

@@ -27,7 +27,14 @@ internal abstract class OsWorker : IDisposable
         Options = options;
         Stop = stop;
         Counters = new WorkerCounters(index);
+        Spin = new ReceiveSpin(options.SpinMicroseconds);
     }
+
+    /// <summary>Spin or block when out of datagrams (the loop's own state; a field, so the loop calls it by reference).</summary>
+    protected ReceiveSpin Spin;
+
+    /// <summary>Datagrams picked up by a spin (no wake-up), spins that ran out, and backoffs: xstats <c>spin_hits</c>, <c>spin_misses</c>, <c>spin_backoffs</c>.</summary>
+    public (long Hits, long Misses, long Backoffs) SpinCounts => (Spin.Hits, Spin.Misses, Spin.Backoffs);
 
     public int Index { get; }
 

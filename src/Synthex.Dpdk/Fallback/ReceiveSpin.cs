@@ -37,6 +37,18 @@ internal struct ReceiveSpin
     private bool _flowing;              // the last gap was within the window
     private bool _spinning;             // this gap is being spun for
     private long _quietUntil;           // no spinning before this (contention backoff)
+    private long _hits;                 // spins that ended with a datagram
+    private long _misses;               // spins whose window ran out
+    private long _backoffs;             // backoffs started
+
+    /// <summary>Spins that ended with a datagram (the datagrams picked up without a wake-up). Read by the control thread: aligned longs, single writer.</summary>
+    public readonly long Hits => Volatile.Read(in _hits);
+
+    /// <summary>Spins whose window ran out: the worker blocked instead.</summary>
+    public readonly long Misses => Volatile.Read(in _misses);
+
+    /// <summary>Times the worker stopped spinning for 100 ms because it had been taken off its CPU.</summary>
+    public readonly long Backoffs => Volatile.Read(in _backoffs);
 
     /// <param name="microseconds">The window; 0 turns spinning off.</param>
     public ReceiveSpin(int microseconds)
@@ -73,7 +85,8 @@ internal struct ReceiveSpin
     /// </summary>
     public void Missed(long now)
     {
-        if (now - _waitingSince > 2 * _windowTicks) _quietUntil = now + s_backoffTicks;
+        _misses++;
+        if (now - _waitingSince > 2 * _windowTicks) BackOff(now);
         _spinning = false;
         _flowing = false;
     }
@@ -88,34 +101,51 @@ internal struct ReceiveSpin
     {
         if (_waitingSince == 0) return; // the worker never ran out: nothing measured
         long gap = now - _waitingSince;
-        if (_spinning && gap > 2 * _windowTicks) _quietUntil = now + s_backoffTicks;
+        if (_spinning)
+        {
+            _hits++;
+            if (gap > 2 * _windowTicks) BackOff(now);
+        }
         _flowing = _windowTicks > 0 && gap <= _windowTicks;
         _waitingSince = 0;
         _spinning = false;
     }
 
-    /// <summary>
-    /// Spins until <paramref name="ready"/> holds or the window ends; true when it held. The clock
-    /// is read every 16 pauses (a pause is tens of nanoseconds; a clock read about as much), and
-    /// every 256 the CPU is offered to another thread (<see cref="YieldNow"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly bool SpinUntil<TReady>(ref TReady ready) where TReady : struct, ISpinCondition
+    private void BackOff(long now)
     {
-        // The deadline is read before the condition: a worker that re-enters the spin within one
-        // gap (after handling completions that were no datagram) must still end at the window,
-        // even if the condition kept holding without bringing a datagram.
+        _quietUntil = now + s_backoffTicks;
+        _backoffs++;
+    }
+
+    /// <summary>
+    /// Polls until <paramref name="poll"/> finds something (a positive result: datagrams or
+    /// completions) or fails (a negative one), or the window ends (0). Each try is a system call
+    /// that looks at the socket or the ring without blocking (about a microsecond), so the clock is
+    /// read after every try, and every 8 tries the CPU is offered to another thread
+    /// (<see cref="YieldNow"/>). A window that ran out with nothing is not recorded here: the
+    /// caller calls <see cref="Missed"/> and blocks.
+    /// </summary>
+    /// <remarks>
+    /// Why system calls and not a user-space watch of the io_uring ring: with DEFER_TASKRUN a
+    /// datagram's receive runs as task work inside the worker's own <c>io_uring_enter</c>, so
+    /// an enter per try both sees and receives it, where a watch of the SQ ring's TASKRUN flag
+    /// needs a pause loop and then one more enter. Measured side by side (docs/BENCHMARKS.md,
+    /// "io_uring round trips, continued"): the enter per try gave more round trips, and it is the
+    /// shape the socket worker's non-blocking receives already had. The deadline is read before
+    /// the first try: a worker that re-enters the poll within one gap (after completions that
+    /// were no datagram) still ends at the window.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int PollUntil<TPoll>(ref TPoll poll) where TPoll : struct, ISpinPoll
+    {
         long deadline = Deadline;
-        for (int i = 0; ; i++)
+        for (int tries = 1; Stopwatch.GetTimestamp() < deadline; tries++)
         {
-            if ((i & 15) == 0)
-            {
-                if (Stopwatch.GetTimestamp() >= deadline) return false;
-                if (i != 0 && (i & 255) == 0) YieldNow();
-            }
-            if (ready.Holds) return true;
-            Thread.SpinWait(1);
+            int r = poll.Try();
+            if (r != 0) return r;
+            if ((tries & 7) == 0) YieldNow();
         }
+        return 0;
     }
 
     /// <summary>
@@ -126,8 +156,9 @@ internal struct ReceiveSpin
     public static void YieldNow() => Thread.Yield();
 }
 
-/// <summary>What a <see cref="ReceiveSpin"/> waits for; a struct so the JIT inlines the check.</summary>
-internal interface ISpinCondition
+/// <summary>One non-blocking look for work while a <see cref="ReceiveSpin"/> polls; a struct so the JIT specializes the loop.</summary>
+internal interface ISpinPoll
 {
-    bool Holds { get; }
+    /// <summary>Positive: work arrived; 0: nothing yet; negative: a failure that ends the poll.</summary>
+    int Try();
 }

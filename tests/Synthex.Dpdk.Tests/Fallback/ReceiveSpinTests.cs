@@ -101,6 +101,28 @@ public class ReceiveSpinTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Hits_misses_and_backoffs_are_counted()
+    {
+        // The xstats spin_hits/spin_misses/spin_backoffs: what shows whether a run's datagrams
+        // were picked up by the spin or waited for a wake-up.
+        var spin = new ReceiveSpin(50);
+        long w = spin.WindowTicks;
+        spin.OutOfWork(T0);
+        spin.Arrived(T0 + 1);                 // blocked (no traffic seen before): no hit
+        Assert.True(spin.OutOfWork(T0 + 2));
+        spin.Arrived(T0 + 3);                 // spun, and the datagram came: a hit
+        Assert.True(spin.OutOfWork(T0 + 4));
+        spin.Missed(T0 + 4 + w);              // the window ran out on time: a miss, no backoff
+        Assert.Equal((1, 1, 0), (spin.Hits, spin.Misses, spin.Backoffs));
+        spin.Arrived(T0 + 4 + w + 1);         // after the window: the next wait blocks
+        Assert.False(spin.OutOfWork(T0 + 5 + w));
+        spin.Arrived(T0 + 6 + w);             // blocked, not a hit; but within the window
+        Assert.True(spin.OutOfWork(T0 + 7 + w));
+        spin.Missed(T0 + 7 + 4 * w);          // saw its deadline three windows late: a backoff
+        Assert.Equal((1, 2, 1), (spin.Hits, spin.Misses, spin.Backoffs));
+    }
+
+    [Fact]
     public void A_zero_window_never_spins()
     {
         var spin = new ReceiveSpin(0);
@@ -122,28 +144,30 @@ public class ReceiveSpinTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_spin_returns_when_the_condition_holds_and_ends_at_the_deadline_even_if_it_keeps_holding()
+    public void The_poll_returns_what_a_try_found_and_ends_at_the_deadline_even_if_tries_keep_finding_nothing()
     {
         // Real clock: a deadline half an hour away, then one already past.
         var spin = new ReceiveSpin(int.MaxValue);
         spin.OutOfWork(System.Diagnostics.Stopwatch.GetTimestamp());
-        var after = new AfterChecks(1000);
-        Assert.True(spin.SpinUntil(ref after));
-        Assert.Equal(1000, after.Checks);
+        var after = new FindsAfter(1000, 3);
+        Assert.Equal(3, spin.PollUntil(ref after));
+        Assert.Equal(1000, after.Tries);
+        var failing = new FindsAfter(5, -1);
+        Assert.Equal(-1, spin.PollUntil(ref failing)); // a failure ends the poll at once
+        Assert.Equal(5, failing.Tries);
 
         var brief = new ReceiveSpin(1);
         brief.OutOfWork(System.Diagnostics.Stopwatch.GetTimestamp() - System.Diagnostics.Stopwatch.Frequency);
-        var never = new AfterChecks(int.MaxValue);
-        Assert.False(brief.SpinUntil(ref never));
-        Assert.Equal(0, never.Checks); // the deadline is read first: past it, the condition is not even asked
-        var always = new AfterChecks(0);
-        Assert.False(brief.SpinUntil(ref always)); // a condition that holds does not extend the window
+        var never = new FindsAfter(int.MaxValue, 1);
+        Assert.Equal(0, brief.PollUntil(ref never));
+        Assert.Equal(0, never.Tries); // the deadline is read first: past it, nothing is tried
     }
 
-    private struct AfterChecks(int n) : ISpinCondition
+    /// <summary>Finds nothing (0) for <c>n - 1</c> tries, then returns <c>result</c>.</summary>
+    private struct FindsAfter(int n, int result) : ISpinPoll
     {
-        public int Checks;
-        public bool Holds => ++Checks >= n;
+        public int Tries;
+        public int Try() => ++Tries >= n ? result : 0;
     }
 
     public static TheoryData<OsBackendKind> Kinds => [OsBackendKind.IoUring, OsBackendKind.Socket];

@@ -17,8 +17,8 @@ namespace Synthex.Dpdk.Fallback.IoUring;
 /// the sender. The buffer goes back to the ring when the send completes. Every loop iteration is
 /// one <c>io_uring_enter</c>: it submits all replies prepared since the last one, runs the
 /// deferred completion work, and waits for the next completion — except while traffic flows
-/// (<see cref="ReceiveSpin"/>): then the replies are submitted at once and the worker spins on the
-/// ring's memory for the next datagram, for at most the spin window, before it blocks.
+/// (<see cref="ReceiveSpin"/>): then the worker enters without waiting, again and again, for at
+/// most the spin window, before it blocks.
 /// </summary>
 /// <remarks>
 /// <para>Backpressure: replies hold buffers until their sends complete. When every buffer is held
@@ -64,7 +64,6 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
     private int _sendsInFlight;
     private uint _sendsPrepared;    // SENDMSGs prepared since the last io_uring_enter
     private long _noBufferStalls;   // receives ended by ENOBUFS (each re-armed)
-    private ReceiveSpin _spin;      // spin or block when out of datagrams
 
     public IoUringWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app, uint setupFlags)
         : base(index, fd, options, stop)
@@ -72,7 +71,6 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
         _intake.AttachWorker();
         _setupFlags = setupFlags;
-        _spin = new ReceiveSpin(options.SpinMicroseconds);
     }
 
     /// <summary>How often the multishot receive ran out of buffers and was re-armed.</summary>
@@ -148,28 +146,24 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             {
                 wait = ring.CqReady != 0 ? 0u : 1u;
             }
-            else if (!draining && _spin.OutOfWork(Stopwatch.GetTimestamp()))
+            else if (!draining && Spin.OutOfWork(Stopwatch.GetTimestamp()))
             {
-                // Traffic is flowing: send the replies now, then spin (bounded) for the next
-                // datagram instead of sleeping, so the vCPU is awake when it comes. Two enters per
-                // datagram instead of one, but no wake-up (ReceiveSpin).
-                if (ring.Unsubmitted != 0 && !Enter(ring, 0)) break;
-                var ready = new CompletionReady(ring);
-                if (!_spin.SpinUntil(ref ready))
+                // Traffic is flowing: instead of sleeping, enter without waiting, again and again,
+                // until a completion is posted or the window ends (ReceiveSpin.PollUntil). The
+                // first enter submits the replies; each runs the task work a datagram queued for
+                // the multishot receive (DEFER_TASKRUN), so the enter that finds the datagram
+                // also receives it. No sleep, so no wake-up; as many system calls per datagram as
+                // the socket worker's non-blocking receives.
+                var poll = new EnterPoll(this, ring);
+                int got = Spin.PollUntil(ref poll);
+                if (got < 0) break;
+                if (got > 0)
                 {
-                    _spin.Missed(Stopwatch.GetTimestamp());
-                    wait = 1;
-                }
-                else if (!ring.TaskRunPending)
-                {
-                    // Only completions already posted (the replies' sends): no enter needed.
                     ProcessCompletions(ring, draining);
                     continue;
                 }
-                else
-                {
-                    wait = 0; // the enter runs the queued receive, which posts its completion
-                }
+                Spin.Missed(Stopwatch.GetTimestamp());
+                wait = _sendsPrepared + 1; // block as below (replies not yet submitted if the window ended first)
             }
             else
             {
@@ -201,14 +195,11 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         return true;
     }
 
-    /// <summary>What the spin waits for: a completion posted, or completion work flagged for the next enter.</summary>
-    private readonly struct CompletionReady(IoUringRing ring) : ISpinCondition
+    /// <summary>One try of the spin: an enter that submits, runs queued completion work and does not wait; 1 when completions are ready, -1 on a failure.</summary>
+    private readonly struct EnterPoll(IoUringWorker<TApp> worker, IoUringRing ring) : ISpinPoll
     {
-        public bool Holds
-        {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            get => ring.CqReady != 0 || ring.TaskRunPending;
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Try() => !worker.Enter(ring, 0) ? -1 : ring.CqReady != 0 ? 1 : 0;
     }
 
     private void ProcessCompletions(IoUringRing ring, bool draining)
@@ -235,7 +226,7 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
         ring.CqAdvance(n);
         buffers.Publish();
         Counters.Poll(received);
-        if (received != 0) _spin.Arrived(Stopwatch.GetTimestamp());
+        if (received != 0) Spin.Arrived(Stopwatch.GetTimestamp());
         // Folded per app: only apps that originate pay for the question.
         if (!draining) _intake.Poll();
         // While draining only an app that polls still originates: what it owes at stop.

@@ -35,14 +35,12 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     private IoVec* _sendIovs;
     private OriginSlots? _origin;   // apps that originate: their datagrams' buffers
     private int* _originTaken;      // slots in the current send batch
-    private ReceiveSpin _spin;      // spin or block when out of datagrams
 
     public SocketWorker(int index, int fd, OsBackendOptions options, QuitFlag stop, TApp app)
         : base(index, fd, options, stop)
     {
         _intake = new(app, Counters, options.BufferSize - ReceiveLayout.PayloadOffset);
         _intake.AttachWorker();
-        _spin = new ReceiveSpin(options.SpinMicroseconds);
     }
 
     protected override void SetUp()
@@ -98,8 +96,8 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     {
         while (!Stop.IsRequested)
         {
-            int n = _spin.OutOfWork(Stopwatch.GetTimestamp()) ? SpinReceive() : Receive(MSG_WAITFORONE, _batch);
-            if (n > 0) _spin.Arrived(Stopwatch.GetTimestamp());
+            int n = Spin.OutOfWork(Stopwatch.GetTimestamp()) ? SpinReceive() : Receive(MSG_WAITFORONE, _batch);
+            if (n > 0) Spin.Arrived(Stopwatch.GetTimestamp());
             if (n < 0)
             {
                 int errno = Libc.LastErrno;
@@ -166,15 +164,23 @@ internal sealed unsafe class SocketWorker<TApp> : OsWorker where TApp : struct, 
     {
         int n = Receive(MSG_DONTWAIT, _batch);
         if (n >= 0 || Libc.LastErrno != Errno.EAGAIN) return n;
-        long deadline = _spin.Deadline;
-        for (int tries = 1; Stopwatch.GetTimestamp() < deadline; tries++)
-        {
-            n = Receive(MSG_DONTWAIT, 1);
-            if (n >= 0 || Libc.LastErrno != Errno.EAGAIN) return n;
-            if ((tries & 7) == 0) ReceiveSpin.YieldNow(); // a try is a system call, ~1 µs
-        }
-        _spin.Missed(Stopwatch.GetTimestamp());
+        var poll = new SingleReceivePoll(this);
+        n = Spin.PollUntil(ref poll);
+        if (n > 0) return n;
+        if (n < 0) return -1; // errno is the failed recvmmsg's
+        Spin.Missed(Stopwatch.GetTimestamp());
         return Receive(MSG_WAITFORONE, _batch);
+    }
+
+    /// <summary>One try of the spin: a non-blocking receive of one datagram; 1 when it came, 0 when the socket is empty, -1 on a failure.</summary>
+    private readonly struct SingleReceivePoll(SocketWorker<TApp> worker) : ISpinPoll
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Try()
+        {
+            int n = worker.Receive(MSG_DONTWAIT, 1);
+            return n > 0 ? n : n == 0 || Libc.LastErrno == Errno.EAGAIN ? 0 : -1;
+        }
     }
 
     /// <summary>Runs the app over <paramref name="n"/> received datagrams; returns replies queued.</summary>
