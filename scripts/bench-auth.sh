@@ -14,8 +14,9 @@
 # answers/s and its ratio to off (goal >= 0.9), and the load average before and after (the
 # machine is shared: read them together).
 # The load tool signs and verifies too, and may be what limits the answers/s: so each run also
-# reads the server's CPU time from /proc/PID/stat just before and just after the load — its CPU
-# per request received (us), whose off/mode ratio is what the server alone could do — and the
+# reads the server's CPU time (/proc/PID/stat) and requests received (`synthex status`) from
+# min(2 s, half the run) into the load to its end — its CPU per request (us) in steady state,
+# whose off/mode ratio is what the server alone could do — and the
 # load tool's CPU use (% of its one CPU, from bash's `time`; near 100 = the load tool is the limit).
 set -euo pipefail
 
@@ -44,6 +45,9 @@ random_npy "$WORK/matrix.npy" 10000 128
 # cpu_ticks PID: user + system clock ticks the process has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICKS_PER_S=$(getconf CLK_TCK)
+# status_rx NAME: the running server's rx_packets now, from its control socket.
+status_rx() { "$SYNTHEX" status --name "$1" --run-dir "$WORK/run" --json | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); r=(r[0] if isinstance(r, list) else r)['report']; print(r['totals']['rx_packets'])"; }
+STEADY_DELAY=$(/usr/bin/python3 -c "print(min(2.0, $SECONDS_PER_RUN / 2))")
 
 # run SERVICE MODE: one server, one load run; prints "answers/s server_us_per_request load_cpu_%".
 run() {
@@ -52,11 +56,11 @@ run() {
   if [[ $mode == on-incremental ]]; then export SYNTHEX_MAC=incremental; else unset SYNTHEX_MAC; fi
   if [[ $service == consensus ]]; then app=(--app consensus --round-timeout 10000); else app=(--app similarity --matrix "$WORK/matrix.npy"); fi
   PORT=$(free_port)
+  local name="bench-auth-$$-$service-$mode"
   taskset -c "$SERVER_CPU" "$SYNTHEX" run "${app[@]}" --backend io-uring --listen "127.0.0.1:$PORT" --workers 1 --stats-interval 0 \
-    --stats-json "$WORK/server.json" "${keys[@]}" >"$WORK/server.log" 2>&1 &
+    --stats-json "$WORK/server.json" --name "$name" --run-dir "$WORK/run" "${keys[@]}" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   wait_running "$WORK/server.log" 300
-  local t0; t0=$(cpu_ticks "$SERVER_PID")
   local TIMEFORMAT='%3U %3S %3R'
   { time {
   if [[ $service == consensus ]]; then
@@ -68,8 +72,15 @@ run() {
       --concurrency 64 --duration "$SECONDS_PER_RUN" --timeout 2 --pin "$CLIENT_CPU" --interval 0 --max-error-rate 1 \
       --report-json "$WORK/r.json" >"$WORK/load.log" 2>&1 || { cat "$WORK/load.log" >&2; exit 1; }
   fi
-  } ; } 2>"$WORK/time"
-  local t1; t1=$(cpu_ticks "$SERVER_PID")
+  } ; } 2>"$WORK/time" &
+  local load_pid=$!
+  # The server's CPU and requests over a steady window: from DELAY into the load (JIT tier-up and,
+  # for similarity, the cold cache's misses are behind) to the load's end, read from
+  # /proc/PID/stat and `synthex status` (one probe at each end).
+  sleep "$STEADY_DELAY"
+  local t0 rx0; t0=$(cpu_ticks "$SERVER_PID"); rx0=$(status_rx "$name")
+  wait "$load_pid" || exit 1
+  local t1 rx1; t1=$(cpu_ticks "$SERVER_PID"); rx1=$(status_rx "$name")
   stop_server
   local mism; mism=$(json "$WORK/r.json" "r['mismatches']")
   [[ $mism == 0 ]] || { echo "$service $mode: $mism mismatches" >&2; exit 1; }
@@ -80,16 +91,15 @@ run() {
     local engine; engine=$([[ $mode == on-incremental ]] && echo incremental || echo openssl)
     grep -q "message authentication: $engine " "$WORK/server.log" || { echo "$service $mode: the server did not use the $engine MAC engine:" >&2; cat "$WORK/server.log" >&2; exit 1; }
   fi
-  local rx; rx=$(json "$WORK/server.json" "r['totals']['rx_packets']")
   read -r lu ls lr <"$WORK/time"
   echo "$(json "$WORK/r.json" "round(r['rate'])")" \
-       "$(/usr/bin/python3 -c "import sys; print(round((int(sys.argv[2]) - int(sys.argv[1])) / $TICKS_PER_S * 1e6 / max(1, int(sys.argv[3])), 2))" "$t0" "$t1" "$rx")" \
+       "$(/usr/bin/python3 -c "import sys; print(round((int(sys.argv[2]) - int(sys.argv[1])) / $TICKS_PER_S * 1e6 / max(1, int(sys.argv[4]) - int(sys.argv[3])), 2))" "$t0" "$t1" "$rx0" "$rx1")" \
        "$(/usr/bin/python3 -c "import sys; print(round(100 * (float(sys.argv[1]) + float(sys.argv[2])) / float(sys.argv[3])))" "$lu" "$ls" "$lr")"
 }
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "server: synthex run --backend io-uring --workers 1 on CPU $SERVER_CPU; load: one sender on CPU $CLIENT_CPU, --concurrency 64, ${SECONDS_PER_RUN} s a run, modes ($MODES) alternating x $REPEATS"
-echo "per case and mode, medians: answers/s (x off); server_us/req: the server's CPU per request received (us, /proc/PID/stat over the load run), and off's / this mode's = the server-alone ratio; load_cpu%: the load tool's CPU use (100 = its one CPU)"
+echo "per case and mode, medians: answers/s (x off); server_us/req: the server's CPU per request received (us, /proc/PID/stat and synthex status from ${STEADY_DELAY} s into the load to its end), and off's / this mode's = the server-alone ratio; load_cpu%: the load tool's CPU use (100 = its one CPU)"
 printf '%-44s %-15s %12s %7s  %13s %7s  %9s   %s\n' case mode answers/s x_off server_us/req alone load_cpu% runs
 ratio() { /usr/bin/python3 -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "$1" "$2"; }
 for service in consensus similarity; do
