@@ -306,21 +306,29 @@ public class ConsensusWorkersTests
         Assert.Equal(1, b.Collector.Counters.Refused(Status.Aborted));   // the handed-off one, after stop
     }
 
-    [Fact]
-    public void Once_warmed_the_hand_off_path_allocates_nothing()
+    private static readonly byte[] Key7 = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+
+    /// <param name="keyed">Job 7 has a key: every contribution is signed and verified on the worker
+    /// that receives it before the hand-off, and a forgery a round is dropped there.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Once_warmed_the_hand_off_path_allocates_nothing(bool keyed)
     {
-        var run = new ConsensusRun(new ConsensusLimits(MaxRoundsPerJob: 4, CompletedCache: 4, MaxLength: 256), Epoch, ticksPerSecond: 1000);
+        var run = new ConsensusRun(new ConsensusLimits(MaxRoundsPerJob: 4, CompletedCache: 4, MaxLength: 256), Epoch, ticksPerSecond: 1000,
+                                   auth: keyed ? new ServiceAuth(JobKeys.Of((7, Key7))) : null);
         ConsensusWorker owner = run.RegisterWorker(), other = run.RegisterWorker();
         byte[] buffer = new byte[4096], origin = new byte[4096];
         float[] values = new float[256];
-        HandOffRounds(run, owner, other, buffer, origin, values, 0, 3000);   // long warm-up: tiering and OSR settle first
+        byte[]? key = keyed ? Key7 : null;
+        HandOffRounds(run, owner, other, buffer, origin, values, 0, 3000, key);   // long warm-up: tiering and OSR settle first
         // Windows of 1,000 rounds: at least one of five allocates nothing (tiered compilation may
         // land in a window under load; an allocation per hand-off would show in every window).
         var windows = new List<long>();
         for (ulong w = 0; w < 5 && (windows.Count == 0 || windows[^1] != 0); w++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            HandOffRounds(run, owner, other, buffer, origin, values, 3000 + w * 1000, 4000 + w * 1000);
+            HandOffRounds(run, owner, other, buffer, origin, values, 3000 + w * 1000, 4000 + w * 1000, key);
             windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
         Assert.True(windows[^1] == 0, $"bytes allocated per window of 1,000 rounds: {string.Join(", ", windows)}");
@@ -328,21 +336,34 @@ public class ConsensusWorkersTests
         Assert.Equal(rounds, owner.Collector.Counters.ChunksCompleted);
         Assert.Equal(3 * rounds, other.Collector.Counters.HandedOffContributions);
         Assert.Equal(3 * rounds, owner.Collector.Counters.HandoffServed);
+        if (keyed)
+        {
+            Assert.Equal(rounds, other.Collector.Counters.AuthFailures);                 // the forgeries, at the receiving worker
+            Assert.Equal(3 * rounds, other.Collector.Counters.AuthenticatedRequests);    // verified before the hand-off
+            Assert.Equal(rounds, owner.Collector.Counters.AuthenticatedRequests);        // its own expert 0 only: not again
+        }
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void HandOffRounds(ConsensusRun run, ConsensusWorker owner, ConsensusWorker other, byte[] buffer, byte[] origin, float[] values, ulong from, ulong to)
+    private static void HandOffRounds(ConsensusRun run, ConsensusWorker owner, ConsensusWorker other, byte[] buffer, byte[] origin, float[] values,
+                                      ulong from, ulong to, byte[]? key = null)
     {
         var peer = PeerOf(1);
         for (ulong round = from; round < to; round++)
         {
             for (int e = 0; e < 4; e++)
             {
-                var h = Synthex.Protocol.Contribute.Header(7, 9, round, (byte)e, 4, 256, 0, 256, 1f);
+                var h = Synthex.Protocol.Contribute.Header(7, 9, round, (byte)e, 4, 256, 0, 256, 1f, epoch: key is null ? 0 : Epoch);
                 int n = Synthex.Protocol.Contribute.Write(buffer, h, values);
+                if (key is not null) n = MessageAuth.Sign(buffer, n, key);
                 // Expert 0 on the owner (it claimed the job in the first round), the rest handed over.
                 if (e == 0) owner.Handle(buffer, n, peer, (long)round);
                 else other.Handle(buffer, n, peer, (long)round);
+                if (key is not null && e == 3)
+                {
+                    buffer[100] ^= 1;   // the same again, forged: dropped by the receiving worker
+                    other.Handle(buffer, n, peer, (long)round);
+                }
             }
             while (owner.Originate(origin, out _) > 0) { }
             owner.Poll((long)round);
