@@ -10,9 +10,9 @@
 # Then checks what it built: `synthex info`, readelf's NEEDED/RUNPATH, and counts ILC's
 # trimming/AOT warnings (the whole log is kept in OUT/publish.log).
 #
-# ILC's code generation takes several CPU-minutes: ~12 min of wall time on the 2-vCPU VM at
-# load 10-30 (docs/BENCHMARKS.md), so it is not part of scripts/bootstrap.sh unless asked for
-# (scripts/bootstrap.sh --aot, or SYNTHEX_BUILD=aot).
+# ILC's code generation takes several CPU-minutes: the whole publish took 15 min of wall time on
+# the 2-vCPU VM at load 6-22, 5.6 min at load 7-12 (docs/BENCHMARKS.md, "Static TLS and Native
+# AOT"), so it is not part of scripts/bootstrap.sh unless asked for (--aot, or SYNTHEX_BUILD=aot).
 #
 # Usage: scripts/publish-aot.sh [OUT (default artifacts/aot)] [extra dotnet publish arguments...]
 #   e.g. scripts/publish-aot.sh /tmp/aot -p:IlcInstructionSet=x86-64-v3   (for another machine)
