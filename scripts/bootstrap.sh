@@ -11,18 +11,23 @@
 #      dotnet-counters from NuGet into artifacts/tools/ (scripts/counters.sh and its test).
 #   3. The native shim: make -C native (make rebuilds only what changed).
 #   4. The .NET solution in Release (incremental).
-# Options: --no-build skips 3 and 4; --no-hugepages skips 2; SYNTHEX_SKIP_APT=1 skips 1.
+#   5. Only with --aot (or SYNTHEX_BUILD=aot): the Native AOT executable, artifacts/aot/synthex
+#      (scripts/publish-aot.sh: several CPU-minutes of ILC; the JIT build stays what the README runs,
+#      docs/BENCHMARKS.md "Static TLS and Native AOT" says why).
+# Options: --no-build skips 3, 4 and 5; --no-hugepages skips 2; --aot adds 5; SYNTHEX_SKIP_APT=1 skips 1.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-build=1 hugepages=1
+build=1 hugepages=1 aot=0
+[[ ${SYNTHEX_BUILD:-jit} == aot ]] && aot=1
 for arg in "$@"; do
     case $arg in
     --no-build) build=0 ;;
     --no-hugepages) hugepages=0 ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    --aot) aot=1 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bootstrap.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
 done
@@ -78,4 +83,8 @@ if ((build)); then
     log "dotnet build (Release)"
     dotnet build Synthex.Dpdk.sln -c Release -nologo -v q -clp:ErrorsOnly
     log "built"
+fi
+if ((build && aot)); then
+    log "Native AOT: scripts/publish-aot.sh (several CPU-minutes)"
+    scripts/publish-aot.sh "$root/artifacts/aot" | sed 's/^/[bootstrap] /'
 fi
