@@ -81,6 +81,13 @@ public sealed class RunReport
     public void WriteJson(Stream stream)
     {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        WriteJson(w);
+    }
+
+    /// <summary>The report as one JSON object written into <paramref name="w"/> (as a value: the
+    /// status answer nests it under <c>report</c> without a second buffer).</summary>
+    public void WriteJson(Utf8JsonWriter w)
+    {
         var s = Final;
         w.WriteStartObject();
         w.WriteString("app", App);

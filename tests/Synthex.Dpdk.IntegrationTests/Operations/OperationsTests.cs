@@ -206,7 +206,23 @@ public class OperationsTests
             Assert.Equal(120, totals.GetProperty("tx_packets").GetInt64());
             Assert.True(totals.GetProperty("accounted").GetBoolean());
             Assert.Equal(0, totals.GetProperty("drops").GetProperty("tx_full").GetInt64());
+            Assert.True(root.GetProperty("report").GetProperty("gc").GetProperty("heap_bytes").GetInt64() > 0);
         }
+
+        // What an answer costs the instance's heap: an idle data path never collects, so a
+        // monitor's every probe stays until a GC (the soak's RSS creep, docs/RELIABILITY.md). One
+        // writer over a kept buffer: ~7 KB an answer for reflect (two streams: ~25 KB), ~33 KB with consensus and similarity (~85 KB).
+        long Allocated()
+        {
+            using var probe = SynthexProcess.Start(["status", "--run-dir", runDir, "--name", name, "--json"]);
+            Assert.Equal(0, probe.WaitForExit());
+            return JsonDocument.Parse(probe.Stdout).RootElement.GetProperty("report").GetProperty("gc").GetProperty("allocated_bytes").GetInt64();
+        }
+        long first = Allocated();
+        const int probes = 10;
+        for (int i = 1; i < probes; i++) Allocated();
+        long perAnswer = (Allocated() - first) / probes;
+        Assert.True(perAnswer < 16_000, $"a status answer allocated {perAnswer} bytes");
 
         synthex.Signal(SynthexProcess.SIGINT);
         Assert.Equal(0, synthex.WaitForExit());
