@@ -154,6 +154,19 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
                 // the multishot receive (DEFER_TASKRUN), so the enter that finds the datagram
                 // also receives it. No sleep, so no wake-up; as many system calls per datagram as
                 // the socket worker's non-blocking receives.
+                if (ring.Unsubmitted != 0)
+                {
+                    // The replies go first, and the gap's clock starts after them, as it does
+                    // after the socket worker's sendmmsg: the send (loopback delivery, waking the
+                    // client) is not time the client took, and counting it shortened the window.
+                    if (!Enter(ring, 0)) break;
+                    Spin.RepliesSent(Stopwatch.GetTimestamp());
+                    if (ring.CqReady != 0)
+                    {
+                        ProcessCompletions(ring, draining);
+                        continue;
+                    }
+                }
                 var poll = new EnterPoll(this, ring);
                 int got = Spin.PollUntil(ref poll);
                 if (got < 0) break;
