@@ -180,10 +180,11 @@ stop_server() { # -> SERVER_RX (datagrams the server received)
   wait "$SERVER_PID" || true
   SERVER_PID=""
   if [[ -f $REPORT ]]; then
-    SERVER_RX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["rx_packets"])' "$REPORT")
+    read -r SERVER_RX SERVER_SPUN < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); rx=d["totals"]["rx_packets"]; print(rx, d["ports"][0].get("xstats", {}).get("spin_hits", 0) / max(rx, 1))' "$REPORT")
     rm -f "$REPORT"
   else
     SERVER_RX=$(sed -n 's/.*Total \([0-9]*\) messages received.*/\1/p' "$SERVER_LOG" | tail -1)
+    SERVER_SPUN=0
   fi
 }
 
@@ -202,7 +203,7 @@ run_load() {
     >"$WORK/client.log" 2>&1 || { cat "$WORK/client.log" >&2; exit 1; }
   after=$(cpu_ticks "$SERVER_PID")
   stop_server
-  python3 - "$WORK/client.log" "$name" "$mode" "$(( after - before ))" "$TICKS" "$SERVER_RX" "$SECONDS_PER_RUN" >>"$WORK/results" <<'PY'
+  python3 - "$WORK/client.log" "$name" "$mode" "$(( after - before ))" "$TICKS" "$SERVER_RX" "$SECONDS_PER_RUN" "$SERVER_SPUN" >>"$WORK/results" <<'PY'
 import re, sys
 log, name, mode, ticks, hz, rx, secs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6] or 0), float(sys.argv[7])
 text = re.sub(r'\x1b\[[0-9;]*m', '', open(log).read())
@@ -211,7 +212,8 @@ runtime, sent, received = float(m[1]), int(m[2]), int(m[3])
 pct = {p: float(v) for p, v in re.findall(r'percentile (\d+\.\d+) =\s+([\d.]+)', text)}
 dropped = int(re.search(r'# dropped messages = (\d+)', text)[1])
 cpu = ticks / hz
-print(f"{name}\t{mode}\t{received / runtime:.0f}\t{sent / runtime:.0f}\t{dropped}\t{pct.get('50.000', 0):.1f}\t{pct.get('99.000', 0):.1f}\t{pct.get('99.900', 0):.1f}\t{cpu:.2f}\t{rx / secs:.0f}\t{cpu / (rx / 1e6) if rx else 0:.2f}")
+spun = float(sys.argv[8])
+print(f"{name}\t{mode}\t{received / runtime:.0f}\t{sent / runtime:.0f}\t{dropped}\t{pct.get('50.000', 0):.1f}\t{pct.get('99.000', 0):.1f}\t{pct.get('99.900', 0):.1f}\t{cpu:.2f}\t{rx / secs:.0f}\t{cpu / (rx / 1e6) if rx else 0:.2f}\t{spun:.2f}")
 PY
 }
 
@@ -235,20 +237,21 @@ for line in open(sys.argv[1]):
     r = line.rstrip('\n').split('\t')
     runs.setdefault((r[1], r[0]), []).append([float(x) for x in r[2:]])
 med = {k: [statistics.median(col) for col in zip(*v)] for k, v in runs.items()}
-# columns: replies/s, sent/s, lost, p50, p99, p99.9, cpu s, server rx/s, cpu s per M
+# columns: replies/s, sent/s, lost, p50, p99, p99.9, cpu s, server rx/s, cpu s per M, spun
+# (spun: the share of datagrams a synthex worker's receive spin picked up, xstats spin_hits / rx)
 print(f"sockperf client, {secs} s per run, {msg}-byte messages, median of {rounds} interleaved rounds; "
       f"under-load offers {rate} msg/s; server on its own CPU, 1 synthex worker\n")
-print("| load | server | replies/s | sent/s | lost | p50 µs | p99 µs | p99.9 µs | server rx/s | server CPU s / M datagrams | replies/s vs sockperf | CPU/datagram vs sockperf | p99 vs sockperf |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| load | server | replies/s | sent/s | lost | p50 µs | p99 µs | p99.9 µs | server rx/s | server CPU s / M datagrams | replies/s vs sockperf | CPU/datagram vs sockperf | p99 vs sockperf | spun |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for mode in ("ping-pong", "under-load", "max"):
     b = med.get((mode, "sockperf"))
     for name in ("sockperf", "io-uring", "io-uring/before", "io-uring/block", "socket", "socket/before", "socket/block"):
         m = med.get((mode, name))
         if m is None or b is None: continue
-        rps, sps, lost, p50, p99, p999, cpu, rxs, cpm = m
+        rps, sps, lost, p50, p99, p999, cpu, rxs, cpm, spun = m
         ratio = lambda x, y: f"{x / y:.2f}×" if y else "n/a"
         print(f"| {mode} | {name} | {rps:.0f} | {sps:.0f} | {lost:.0f} | {p50:.1f} | {p99:.1f} | {p999:.1f} | {rxs:.0f} | {cpm:.2f} | "
-              f"{ratio(rps, b[0])} | {ratio(cpm, b[8])} | {ratio(p99, b[4])} |")
+              f"{ratio(rps, b[0])} | {ratio(cpm, b[8])} | {ratio(p99, b[4])} | {spun:.2f} |")
 PY
 cat "$WORK/table.md"
 echo

@@ -27,7 +27,7 @@ internal abstract class OsWorker : IDisposable
         Options = options;
         Stop = stop;
         Counters = new WorkerCounters(index);
-        Spin = new ReceiveSpin(options.SpinMicroseconds);
+        Spin = new ReceiveSpin(options.SpinMicroseconds, Libc.ThreadInvoluntarySwitches);
     }
 
     /// <summary>Spin or block when out of datagrams (the loop's own state; a field, so the loop calls it by reference).</summary>
@@ -72,6 +72,7 @@ internal abstract class OsWorker : IDisposable
         try
         {
             if (Options.PinCpus) Pin(Index % Environment.ProcessorCount);
+            Spin.Begin(); // this thread's baseline for the spin's backoff
             SetUp();
         }
         catch (Exception e)

@@ -101,6 +101,55 @@ public class ReceiveSpinTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_overshoot_backs_off_only_when_another_thread_took_the_cpu()
+    {
+        // The thread's involuntary switches, as getrusage would report them.
+        long switches = 7;
+        var spin = new ReceiveSpin(50, () => switches);
+        spin.Begin();
+        long w = spin.WindowTicks, ms = System.Diagnostics.Stopwatch.Frequency / 1000;
+        spin.OutOfWork(T0);
+        spin.Arrived(T0 + 1);
+        Assert.True(spin.OutOfWork(T0 + 2));
+        spin.Missed(T0 + 2 + 3 * w);        // three windows late, but no switch: an interrupt, the hypervisor
+        spin.Arrived(T0 + 2 + 3 * w + 1);   // (not flowing: the gap from the spin's start is long)
+        spin.OutOfWork(T0 + 10 * w);
+        spin.Arrived(T0 + 10 * w + 1);
+        Assert.True(spin.OutOfWork(T0 + 10 * w + 2)); // no backoff: spins at once
+        Assert.Equal(0, spin.Backoffs);
+
+        switches++;                         // this time another thread ran on the worker's CPU
+        spin.Arrived(T0 + 10 * w + 2 + 3 * w);
+        Assert.Equal(1, spin.Backoffs);
+        spin.OutOfWork(T0 + 20 * w);
+        spin.Arrived(T0 + 20 * w + 1);
+        Assert.False(spin.OutOfWork(T0 + 20 * w + 2)); // backing off
+        spin.Arrived(T0 + 20 * w + 3);
+        spin.OutOfWork(T0 + 200 * ms);
+        spin.Arrived(T0 + 200 * ms + 1);
+        Assert.True(spin.OutOfWork(T0 + 200 * ms + 2)); // 100 ms later it spins again
+    }
+
+    [Fact]
+    public void The_involuntary_switch_count_is_the_calling_threads_ru_nivcsw()
+    {
+        // Checked against the kernel's own per-thread figure, so a wrong struct offset shows.
+        long ours = -1, kernel = -1;
+        var t = new Thread(() =>
+        {
+            for (int i = 0; i < 50; i++) Thread.Yield(); // a yield that switches counts as involuntary
+            ours = Synthex.Dpdk.Fallback.Interop.Libc.ThreadInvoluntarySwitches();
+            foreach (var line in File.ReadAllLines("/proc/thread-self/status"))
+                if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    kernel = long.Parse(line.AsSpan(27).Trim(), CultureInfo.InvariantCulture);
+        });
+        t.Start();
+        t.Join();
+        Assert.True(ours >= 0, "getrusage(RUSAGE_THREAD) failed");
+        Assert.InRange(kernel - ours, 0, 2); // the file read itself may be preempted once or twice
+    }
+
+    [Fact]
     public void Hits_misses_and_backoffs_are_counted()
     {
         // The xstats spin_hits/spin_misses/spin_backoffs: what shows whether a run's datagrams

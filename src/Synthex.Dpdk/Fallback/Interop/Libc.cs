@@ -74,6 +74,23 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "sched_setaffinity", SetLastError = true)]
     public static partial int SchedSetAffinity(int pid, nuint cpusetsize, ulong* mask);
 
+    public const int RUSAGE_THREAD = 1;
+
+    /// <summary><c>getrusage</c> into a <c>struct rusage</c> (144 bytes on x86-64 and arm64: two timevals, fourteen longs).</summary>
+    [LibraryImport(Lib, EntryPoint = "getrusage", SetLastError = true)]
+    public static partial int GetRusage(int who, long* usage);
+
+    /// <summary>
+    /// How often the calling thread was switched out involuntarily (<c>ru_nivcsw</c> of
+    /// <c>getrusage(RUSAGE_THREAD)</c>): preempted by another thread, or its <c>sched_yield</c>
+    /// gave the CPU to one. -1 when the call fails.
+    /// </summary>
+    public static long ThreadInvoluntarySwitches()
+    {
+        long* usage = stackalloc long[18];
+        return GetRusage(RUSAGE_THREAD, usage) == 0 ? usage[17] : -1; // ru_nivcsw: the 18th long
+    }
+
     /// <summary>The errno of the last failed call above, as a positive number.</summary>
     public static int LastErrno => Marshal.GetLastPInvokeError();
 

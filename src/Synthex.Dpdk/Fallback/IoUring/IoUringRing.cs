@@ -204,18 +204,6 @@ internal sealed unsafe class IoUringRing : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CqAdvance(uint count) => Volatile.Write(ref *_cqHead, *_cqHead + count);
 
-    /// <summary>
-    /// True when the kernel has completion work queued for this ring that only an
-    /// <c>io_uring_enter</c> will run (a datagram arrived for the multishot receive). Set by the
-    /// kernel in the SQ flags with <c>IORING_SETUP_TASKRUN_FLAG</c> (5.19+), cleared when the work
-    /// runs: a user-space read, so a worker can watch for traffic without a system call.
-    /// </summary>
-    public bool TaskRunPending
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => (Volatile.Read(ref *_sqFlags) & IORING_SQ_TASKRUN) != 0;
-    }
-
     /// <summary>True when the kernel holds completions that did not fit the CQ (NODROP backlog).</summary>
     public bool CqOverflowed => (Volatile.Read(ref *_sqFlags) & IORING_SQ_CQ_OVERFLOW) != 0;
 

@@ -33,15 +33,15 @@ public sealed record IoUringSupport
     /// The setup flag sets, best first. SINGLE_ISSUER|DEFER_TASKRUN (6.1+) runs completion work
     /// only when the worker enters the kernel, so a burst of receives and sends completes in one
     /// batch on the worker's own CPU with no IPIs; COOP_TASKRUN (5.19+) at least avoids
-    /// interrupting the worker to run it; no flags is the 5.x default. Both come with
-    /// TASKRUN_FLAG (5.19, the same kernels as COOP_TASKRUN): the kernel flags queued completion
-    /// work in the SQ ring, which the worker's bounded spin watches while traffic flows
-    /// (<see cref="ReceiveSpin"/>).
+    /// interrupting the worker to run it; no flags is the 5.x default. No TASKRUN_FLAG: the
+    /// worker's spin (<see cref="ReceiveSpin"/>) enters the kernel per try rather than watching the
+    /// SQ ring's TASKRUN bit, so nothing reads it, and the kernel would set it with an atomic on a
+    /// shared cache line for every datagram's task work.
     /// </summary>
     internal static readonly (uint Flags, string Name)[] SetupModes =
     [
-        (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL, "SINGLE_ISSUER|DEFER_TASKRUN"),
-        (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL, "COOP_TASKRUN"),
+        (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL, "SINGLE_ISSUER|DEFER_TASKRUN"),
+        (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL, "COOP_TASKRUN"),
     ];
 
     private static IoUringSupport? s_cached;

@@ -149,11 +149,24 @@ internal sealed unsafe class IoUringWorker<TApp> : OsWorker, IIoUringStats where
             else if (!draining && Spin.OutOfWork(Stopwatch.GetTimestamp()))
             {
                 // Traffic is flowing: instead of sleeping, enter without waiting, again and again,
-                // until a completion is posted or the window ends (ReceiveSpin.PollUntil). The
-                // first enter submits the replies; each runs the task work a datagram queued for
-                // the multishot receive (DEFER_TASKRUN), so the enter that finds the datagram
-                // also receives it. No sleep, so no wake-up; as many system calls per datagram as
-                // the socket worker's non-blocking receives.
+                // until a completion is posted or the window ends (ReceiveSpin.PollUntil). Each
+                // enter runs the task work a datagram queued for the multishot receive
+                // (DEFER_TASKRUN), so the enter that finds the datagram also receives it. No
+                // sleep, so no wake-up; as many system calls per datagram as the socket worker's
+                // sendmmsg and non-blocking receives.
+                if (ring.Unsubmitted != 0)
+                {
+                    // The replies go first, and the gap's clock starts after them, as it does
+                    // after the socket worker's sendmmsg: the send (loopback delivery, waking the
+                    // client) is not time the client took, and counting it shortened the window.
+                    if (!Enter(ring, 0)) break;
+                    Spin.RepliesSent(Stopwatch.GetTimestamp());
+                    if (ring.CqReady != 0)
+                    {
+                        ProcessCompletions(ring, draining);
+                        continue;
+                    }
+                }
                 var poll = new EnterPoll(this, ring);
                 int got = Spin.PollUntil(ref poll);
                 if (got < 0) break;
