@@ -75,6 +75,6 @@ public sealed class AotBuiltFactAttribute : FactAttribute
     public AotBuiltFactAttribute()
     {
         if (!File.Exists(Executable))
-            Skip = $"no Native AOT build at {Executable}: scripts/publish-aot.sh builds it (several CPU-minutes of ILC, so CI does not)";
+            Skip = $"no Native AOT build at {Executable}: scripts/publish-aot.sh builds it (several CPU-minutes of ILC; .ci/run does before the tests)";
     }
 }
