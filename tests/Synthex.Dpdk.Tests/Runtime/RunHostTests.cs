@@ -78,10 +78,17 @@ public class RunHostTests
 /// <summary>The steady window: counters read when the 1 s warm-up ends, reported beside the whole run's.</summary>
 public class RunHostSteadyTests
 {
-    /// <summary>Each read of the counters (one per snapshot) finds 100 more packets forwarded.</summary>
+    /// <summary>
+    /// Each of the run's own reads of the counters (one per snapshot, on the thread that runs
+    /// RunHost) finds 100 more packets forwarded. Reads from other threads find nothing new: the
+    /// run's status socket and metrics can be read by others meanwhile (a MeterListener in another
+    /// test class records every live observable instrument of the process), and they must not
+    /// move the count this test checks.
+    /// </summary>
     private sealed class CountingBackend : IBackend
     {
         private readonly WorkerCounters _worker = new(1);
+        private readonly int _runThread = Environment.CurrentManagedThreadId;
         public string Name => "test";
         public BackendLayers Layers => BackendLayers.Frames;
         public IReadOnlyList<PortInfo> Ports { get; } = [new PortInfo(0, "test0", 0, -1)];
@@ -89,8 +96,11 @@ public class RunHostSteadyTests
         public void Start(RunSettings settings, AppDescriptor app) { }
         public IReadOnlyList<PortStats> ReadPortStats(bool extended)
         {
-            _worker.Rx(100, 6400);
-            _worker.Tx(100, 6400);
+            if (Environment.CurrentManagedThreadId == _runThread)
+            {
+                _worker.Rx(100, 6400);
+                _worker.Tx(100, 6400);
+            }
             return [];
         }
         public void Stop() { }
