@@ -71,9 +71,11 @@ public class DpdkTelemetryTests
         var one = answers[4].GetProperty("/synthex/ports");
         Assert.Equal("net_null1", one.GetProperty("name").GetString()); // "/synthex/ports,1": that port alone
 
-        // Mbufs in use: read from the pool when asked; some are always out (the RX rings hold them), never more than the pool.
+        // Mbufs in use: read from the pool when asked, never more than the pool. net_null holds
+        // none between bursts (its RX allocates per burst, its TX frees at once), so a reading
+        // between two bursts is 0 (CI saw it): the bar is the range, not "some are out".
         long inUse = first.GetProperty("mbuf_in_use").GetInt64(), capacity = first.GetProperty("mbuf_capacity").GetInt64();
-        Assert.True(inUse > 0 && inUse <= capacity, $"mbuf_in_use {inUse} of {capacity}");
+        Assert.True(capacity > 0 && inUse >= 0 && inUse <= capacity, $"mbuf_in_use {inUse} of {capacity}");
         Assert.Equal(inUse, first.GetProperty("mbuf_in_use_sx_mbuf_s0").GetInt64());
         Assert.Equal(answers[5].GetProperty("/mempool/info").GetProperty("size").GetInt64(), capacity); // DPDK's own view of the pool
 
@@ -84,7 +86,7 @@ public class DpdkTelemetryTests
             var pool = Assert.Single(JsonDocument.Parse(json.Stdout).RootElement.GetProperty("report").GetProperty("mbuf_pools").EnumerateArray());
             Assert.Equal("sx_mbuf_s0", pool.GetProperty("name").GetString());
             Assert.Equal(capacity, pool.GetProperty("capacity").GetInt64());
-            Assert.InRange(pool.GetProperty("in_use").GetInt64(), 1, capacity);
+            Assert.InRange(pool.GetProperty("in_use").GetInt64(), 0, capacity);
         }
         using (var text = SynthexProcess.Start(["status", "--run-dir", runDir, "--name", name]))
         {
