@@ -449,15 +449,7 @@ internal sealed class SenderThread<TScenario, TTransport>
         {
             // Not an answer to count: the request goes out again (WriteRequest rewrites it, e.g.
             // with the epoch just learnt). No retry left or no room to queue it: an error status.
-            if (slot.Attempts < _retries && _resendCount < _resendSlots.Length)
-            {
-                slot.State = Resend;
-                int tail = (_resendHead + _resendCount) % _resendSlots.Length;
-                _resendSlots[tail] = index;
-                _resendSequences[tail] = slot.Sequence;
-                _resendCount++;
-                return;
-            }
+            if (TryQueueResend(index)) return;
             verdict = Verdict.ErrorStatus;
         }
         if (slot.Measured)
@@ -483,19 +475,25 @@ internal sealed class SenderThread<TScenario, TTransport>
             ref var slot = ref _slots[i];
             bool due = slot.State == InFlight && slot.SentAt < sentBefore;
             if (!due && !(final && slot.State == Resend)) continue;
-            if (!final && slot.Attempts < _retries && _resendCount < _resendSlots.Length)
-            {
-                slot.State = Resend;
-                int tail = (_resendHead + _resendCount) % _resendSlots.Length;
-                _resendSlots[tail] = i;
-                _resendSequences[tail] = slot.Sequence;
-                _resendCount++;
-                continue;
-            }
+            if (!final && TryQueueResend(i)) continue;
             if (slot.Measured) counters.Timeouts++;
             else counters.WarmupTimeouts++;
             Release(ref counters, i, ok: false);
         }
+    }
+
+    /// <summary>Queues slot <paramref name="index"/> for retransmission while --retries allows and
+    /// the queue has room; false (nothing changed) otherwise.</summary>
+    private bool TryQueueResend(int index)
+    {
+        ref var slot = ref _slots[index];
+        if (slot.Attempts >= _retries || _resendCount >= _resendSlots.Length) return false;
+        slot.State = Resend;
+        int tail = (_resendHead + _resendCount) % _resendSlots.Length;
+        _resendSlots[tail] = index;
+        _resendSequences[tail] = slot.Sequence;
+        _resendCount++;
+        return true;
     }
 
     private static readonly double NanosecondsPerTick = 1e9 / Stopwatch.Frequency;
