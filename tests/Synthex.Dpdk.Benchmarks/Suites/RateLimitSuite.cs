@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Synthex.Dpdk.Apps;
 using Synthex.Dpdk.Apps.RateLimit;
 
@@ -16,19 +12,9 @@ namespace Synthex.Dpdk.Benchmarks.Suites;
 /// miss per datagram), and for 16× more (the table overflowing: evictions), against reading the
 /// clock alone (the check reads it once per datagram). 1,024 datagrams per operation.
 /// </summary>
-[Config(typeof(ShortInProcess))]
+[Config(typeof(ShortInProcessConfig))]
 public class RateLimitSuite
 {
-    /// <summary>ShortRun in process: BenchmarkDotNet's generated project timed out building (2 min) on the loaded shared VM.</summary>
-    private sealed class ShortInProcess : ManualConfig
-    {
-        public ShortInProcess()
-        {
-            AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
-            AddDiagnoser(MemoryDiagnoser.Default);
-        }
-    }
-
     private const int PerOperation = 1024;
     [Params(1, 65_536, 1_048_576)] public int Sources;
 

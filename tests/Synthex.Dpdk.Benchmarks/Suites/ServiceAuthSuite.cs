@@ -1,8 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Synthex.Dpdk.Apps;
 using Synthex.Protocol;
 
@@ -15,19 +11,9 @@ namespace Synthex.Dpdk.Benchmarks.Suites;
 /// difference. A 1 KiB contribution (256 floats, the chunk that fits a 1,500-byte frame) of one
 /// session, or of 8 sessions in turn (every kept session of the expert in use: the longest scan).
 /// </summary>
-[Config(typeof(ShortInProcess))]
+[Config(typeof(ShortInProcessConfig))]
 public class ServiceAuthSuite
 {
-    /// <summary>ShortRun in process, as RateLimitSuite: the generated project times out building on the loaded shared VM.</summary>
-    private sealed class ShortInProcess : ManualConfig
-    {
-        public ShortInProcess()
-        {
-            AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
-            AddDiagnoser(MemoryDiagnoser.Default);
-        }
-    }
-
     private const uint Epoch = 0x5EED;
     [Params(1, ServiceAuth.SessionsPerExpert)] public int Sessions;
 
