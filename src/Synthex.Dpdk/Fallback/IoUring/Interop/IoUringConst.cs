@@ -17,7 +17,6 @@ internal static class IoUringConst
     public const uint IORING_SETUP_CLAMP = 1u << 4;
     public const uint IORING_SETUP_SUBMIT_ALL = 1u << 7;
     public const uint IORING_SETUP_COOP_TASKRUN = 1u << 8;
-    public const uint IORING_SETUP_TASKRUN_FLAG = 1u << 9;
     public const uint IORING_SETUP_SINGLE_ISSUER = 1u << 12;
     public const uint IORING_SETUP_DEFER_TASKRUN = 1u << 13;
 
@@ -38,7 +37,6 @@ internal static class IoUringConst
 
     // sq ring flags
     public const uint IORING_SQ_CQ_OVERFLOW = 1u << 1;
-    public const uint IORING_SQ_TASKRUN = 1u << 2;
 
     // io_uring_register opcodes
     public const uint IORING_REGISTER_PROBE = 8;
