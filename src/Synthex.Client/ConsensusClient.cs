@@ -103,8 +103,7 @@ public sealed class ConsensusClient : SynthexClient
         bool retransmission = chunk.Sends > 0;
         lock (call)
         {
-            if (h.Epoch != chunk.SentEpoch || chunk.Sends == 0) chunk.FirstSendOfEpoch = chunk.Sends;
-            chunk.SentEpoch = h.Epoch;
+            chunk.Epochs.Sent(h.Epoch, chunk.Sends);
         }
         chunk.Sends++;
         await SendAsync(buffer.AsMemory(0, size), retransmission, ct).ConfigureAwait(false);
@@ -147,15 +146,14 @@ public sealed class ConsensusClient : SynthexClient
                 case Status.Busy:
                     chunk.DueAt = Environment.TickCount64 + Retransmission.BusyDelayMs(h.Detail, Random.Shared);
                     break;
-                case Status.Stale when h.Epoch != 0 && h.Epoch != chunk.SentEpoch:
+                case Status.Stale when chunk.Epochs.Judge(h) == StaleMeaning.SendAgain:
                     // Sent before this epoch was known (0 at the start: a keyed job's contribution
                     // must carry the server's epoch) or to an earlier instance: the round is not
                     // over, the request was. Resend it now with the epoch adopted above.
                     chunk.DueAt = 0;
                     break;
-                case Status.Stale when h.Epoch != 0 && h.Retransmit < Math.Min(chunk.FirstSendOfEpoch, 255):
-                    // A late STALE to an earlier send that still carried the old epoch (the answer
-                    // echoes its retransmit count): a send with this epoch is out already.
+                case Status.Stale when chunk.Epochs.Judge(h) == StaleMeaning.LateForEarlierSend:
+                    // A send with this epoch is out already.
                     break;
                 case Status.Stale or Status.Aborted:
                     chunk.Finish(new ChunkOutcome(h.Offset, h.Status, 0, 0, 0));
@@ -177,8 +175,7 @@ public sealed class ConsensusClient : SynthexClient
     {
         public long DueAt;
         public int Sends;
-        public uint SentEpoch;        // the epoch of its latest send
-        public int FirstSendOfEpoch;  // the send (retransmit count) that first carried SentEpoch
+        public EpochSends Epochs;     // the epoch its sends carried, to read a STALE by
         public bool Done;
         public ChunkOutcome Outcome;
 

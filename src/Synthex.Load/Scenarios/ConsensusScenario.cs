@@ -59,8 +59,7 @@ public struct ConsensusScenario : IScenario
     // The server's epoch as last seen (0 until its first answer), which every request carries: a
     // keyed job's service answers a contribution without it STALE (docs/PROTOCOL.md).
     private uint _epoch;
-    private readonly uint[] _slotEpoch;   // per runner slot: the epoch its request was last written with
-    private readonly int[] _slotEpochFrom;   // per runner slot: the attempt that first carried _slotEpoch
+    private readonly EpochSends[] _slotEpochs;   // per runner slot: the epochs its request's sends carried
     private int _nextChunk, _nextExpert;
 
     /// <param name="key">The job's MAC key (<c>--keys</c>): requests signed, answers verified; null: neither.</param>
@@ -81,8 +80,7 @@ public struct ConsensusScenario : IScenario
         _slotRound = new long[slots];
         _slotChunk = new int[slots];
         _slotExpert = new int[slots];
-        _slotEpoch = new uint[slots];
-        _slotEpochFrom = new int[slots];
+        _slotEpochs = new EpochSends[slots];
         _sequenceOf = new ulong[_window * _chunks * _experts];
         _remaining = new int[_window];
         _roundOk = new bool[_window];
@@ -130,8 +128,7 @@ public struct ConsensusScenario : IScenario
         for (int i = 0; i < n; i++) values[i] = Value(_session, round, expert, offset + (uint)i);
         var h = Contribute.Header(_job, _session, (ulong)round, (byte)expert, (byte)_target, _length, offset, _chunk,
                                   Weight(_session, round, expert), _timeoutMs, (byte)Math.Min(attempt, 255), _epoch);
-        if (attempt == 0 || _slotEpoch[index] != _epoch) _slotEpochFrom[index] = attempt;
-        _slotEpoch[index] = _epoch;
+        _slotEpochs[index].Sent(_epoch, attempt);
         return ScenarioKeys.Seal(_mac, request, Contribute.Write(request, h, values));
     }
 
@@ -157,7 +154,7 @@ public struct ConsensusScenario : IScenario
         if (h.Epoch != 0 && h.Epoch != _epoch) _epoch = h.Epoch;   // the server's (new) epoch: later requests carry it
         // STALE for an epoch this request was not written with: not the round's end, send it again.
         // (Also a late STALE to an earlier attempt that carried the old epoch: the answer echoes the attempt.)
-        if (h.Status == Status.Stale && h.Epoch != 0 && (h.Epoch != _slotEpoch[index] || h.Retransmit < Math.Min(_slotEpochFrom[index], 255)))
+        if (h.Status == Status.Stale && _slotEpochs[index].Judge(h) != StaleMeaning.RoundOver)
             return Verdict.Resend;
         if (h.Status is not (Status.Ok or Status.Partial))
         {
