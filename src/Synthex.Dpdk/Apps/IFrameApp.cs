@@ -39,7 +39,7 @@ public interface IFrameApp
     /// </summary>
     /// <remarks>
     /// An app that sets it (a port-mapped rewrite such as forward's macswap) promises, for every
-    /// single-segment frame at least this long, that <see cref="Process"/> rewrites the frame
+    /// frame whose first segment holds at least this many bytes, chained or not, that <see cref="Process"/> rewrites the frame
     /// exactly as <see cref="RewriteHead"/> does and returns a fate that depends on the
     /// <see cref="FrameMeta"/> alone. The worker then asks <see cref="Process"/> once per burst
     /// (on its first frame) and rewrites the rest four at a time with no per-packet fate.

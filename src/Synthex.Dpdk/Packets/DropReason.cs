@@ -27,7 +27,10 @@ public enum DropReason : byte
     UnsupportedL4,
     /// <summary>Smaller than the app can rewrite (e.g. under 14 bytes for macswap).</summary>
     Runt,
-    /// <summary>Chained (multi-segment) mbuf; the apps work on single-segment frames only.</summary>
+    /// <summary>
+    /// Chained (multi-segment) mbuf: the apps read single-segment frames only, except head
+    /// rewrites (macswap, l2fwd), which take a chain whose first segment holds the Ethernet header.
+    /// </summary>
     MultiSegment,
     /// <summary>The TX queue did not take the packet (ring full).</summary>
     TxFull,

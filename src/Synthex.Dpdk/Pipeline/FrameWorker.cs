@@ -199,6 +199,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         return n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into PollOnce: one call frame less per burst
     private void ProcessBurst(RxQueueRef from, int n)
     {
         if (!ReadsFrames)
@@ -235,7 +236,11 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
             uint rss = _io.TryRssHash(packet, out uint hash) ? hash : TApp.UsesFlowHash ? FlowHash.Of(frame) : 0;
             meta = meta with { RssHash = rss };
             if (TApp.UsesTailroom) meta = meta with { Tailroom = _io.Room(packet).Length - frame.Length };
-            Fate fate = chained ? Fate.Drop(DropReason.MultiSegment) : _app.Process(frame, in meta);
+            // A chained frame is the app's only when the app rewrites the head alone and its first
+            // segment holds the Ethernet header (macswap, l2fwd: jumbo frames over scattered RX).
+            Fate fate = chained && (TApp.HeadRewriteLength == 0 || frame.Length < EthernetHeader.Length)
+                ? Fate.Drop(DropReason.MultiSegment)
+                : _app.Process(frame, in meta);
             if (TApp.UsesTailroom && fate.Kind == FateKind.Reply && fate.Length != 0)
             {
                 // A reply of another length (a service's answer): the frame is its first bytes.
@@ -276,11 +281,12 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     /// <summary>
     /// The burst path of port-mapped rewrites (<see cref="IFrameApp.HeadRewriteLength"/> &gt; 0):
     /// <see cref="IFrameApp.Process"/> gives the first frame its fate, which by the app's
-    /// contract is every plain frame's; the frames after it are checked (single segment, long
-    /// enough) and rewritten four at a time with no per-packet fate, as testpmd's macswap_sse
-    /// does, and a full burst into an empty TX buffer is sent straight from the RX array. Returns
-    /// how many packets it took (from the start of the burst): it stops at the first frame that
-    /// is not plain, and the per-packet path takes the rest.
+    /// contract is every frame's whose first segment holds the head; the frames after it are
+    /// checked (that one load: chained frames qualify, the head is all that is rewritten) and
+    /// rewritten four at a time with no per-packet fate, as testpmd's macswap_sse does, and a
+    /// full burst into an empty TX buffer is sent straight from the RX array. Returns how many
+    /// packets it took (from the start of the burst): it stops at the first frame too short for
+    /// the head, and the per-packet path takes the rest.
     /// </summary>
     /// <remarks>
     /// Measured side by side with dpdk-testpmd on net_null (scripts/bench-forward.sh, 5 rounds,
@@ -294,7 +300,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     {
         nint* packets = _packets;
         int head = TApp.HeadRewriteLength;
-        if (!_io.IsPlain(packets[0], head, out int length0, out _)) return 0;
+        if (!_io.HasHead(packets[0], head, out int length0, out _)) return 0;
 
         var meta = new FrameMeta(from.Port, from.Queue, 0);
         Fate fate = _app.Process(_io.Frame(packets[0], out _, out _), in meta);
@@ -316,11 +322,11 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         int i = 1;
         for (; i + 4 <= n; i += 4)
         {
-            bool plain = _io.IsPlain(packets[i], head, out int l0, out byte* d0)
-                       & _io.IsPlain(packets[i + 1], head, out int l1, out byte* d1)
-                       & _io.IsPlain(packets[i + 2], head, out int l2, out byte* d2)
-                       & _io.IsPlain(packets[i + 3], head, out int l3, out byte* d3);
-            if (!plain) break; // the loop below finds which one
+            bool fit = _io.HasHead(packets[i], head, out int l0, out byte* d0)
+                     & _io.HasHead(packets[i + 1], head, out int l1, out byte* d1)
+                     & _io.HasHead(packets[i + 2], head, out int l2, out byte* d2)
+                     & _io.HasHead(packets[i + 3], head, out int l3, out byte* d3);
+            if (!fit) break; // the loop below finds which one
             bytes += (long)l0 + l1 + l2 + l3;
             TApp.RewriteHead(ref *d0, template);
             TApp.RewriteHead(ref *d1, template);
@@ -329,7 +335,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
         }
         for (; i < n; i++)
         {
-            if (!_io.IsPlain(packets[i], head, out int length, out byte* data)) break;
+            if (!_io.HasHead(packets[i], head, out int length, out byte* data)) break;
             bytes += length;
             TApp.RewriteHead(ref *data, template);
         }
@@ -356,6 +362,7 @@ public sealed unsafe class FrameWorker<TApp, TIo> : IWorker
     /// burst into an empty TX buffer is sent straight from the RX array, as testpmd's io mode
     /// does. Chained mbufs go through whole: the PMD transmits chains.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ProcessOpaqueBurst(RxQueueRef from, int n)
     {
         nint* packets = _packets;

@@ -9,7 +9,9 @@ namespace Synthex.Dpdk.Tests.Pipeline;
 /// <summary>
 /// The burst path of port-mapped rewrites (<see cref="IFrameApp.HeadRewriteLength"/>, forward's
 /// macswap and l2fwd) must give exactly what the per-packet path gives: bursts mixing plain frames
-/// with chained ones, short ones (14–15 bytes: not plain for macswap's 16-byte shuffle, so the
+/// with chained ones (forwarded, the head of the first segment rewritten: a jumbo frame over
+/// scattered RX), chained ones whose first segment is shorter than the Ethernet header (dropped
+/// multi_segment), short ones (14–15 bytes: too short for macswap's 16-byte shuffle, so the
 /// per-packet path takes them), runts and unrouted inputs,
 /// at burst sizes around the four-at-a-time loop, against a reference computed frame by frame.
 /// </summary>
@@ -66,20 +68,20 @@ public class RewriteBurstTests
         {
             int port = random.Next(10) == 0 ? 2 : random.Next(2);
             // Mostly plain full frames, so whole bursts take the fast path; the rest break it.
-            int kind = random.Next(100) < 85 ? 0 : random.Next(1, 5);
+            int kind = random.Next(100) < 85 ? 0 : random.Next(1, 6);
             byte[] frame = kind switch
             {
-                1 => Udp4[..random.Next(14, 16)], // short: not plain for macswap's burst path, still rewritten
-                2 => Udp4[..random.Next(0, 14)],  // runt
+                1 => Udp4[..random.Next(14, 16)], // short: too short for macswap's burst path, still rewritten
+                2 or 5 => Udp4[..random.Next(0, 14)],  // runt; chained, a header split across segments
                 _ => (byte[])Udp4.Clone(),
             };
             // Tell frames apart by a byte no rewrite touches (l2fwd overwrites both MACs).
             if (frame.Length > 12) frame[^1] = (byte)i; else if (frame.Length > 0) frame[0] = (byte)i;
-            bool chained = kind == 3;
+            bool chained = kind is 3 or 5;
             h.Network.Enqueue(port, frame, chained);
             rxBytes += frame.Length;
 
-            DropReason reason = chained ? DropReason.MultiSegment
+            DropReason reason = chained && frame.Length < 14 ? DropReason.MultiSegment
                 : frame.Length < 14 ? DropReason.Runt
                 : port == 2 ? DropReason.NoRoute
                 : DropReason.None;
