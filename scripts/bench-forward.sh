@@ -11,7 +11,9 @@
 # ports, first second skipped); synthex's is rx_packets/elapsed_seconds from its --stats-json
 # report. Also per CPU-second of each tool's forwarding thread (see testpmd_run). Prints every
 # round, then the medians per mode and burst.
-# Mode l2fwd is compared with testpmd's mac mode (both write the peer and own MAC). synthex's wall
+# Mode l2fwd is compared with testpmd's mac mode (both write the peer and own MAC). Mode io-packets
+# is synthex's io with --count-bytes false (packets counted, no byte count: what testpmd's io mode
+# counts) against testpmd's io: like for like, where io compares synthex's default accounting. synthex's wall
 # rate is its steady one (report's "steady": after a 1 s warm-up, as testpmd's first second is
 # skipped) where the report has it; SYNTHEX=PATH runs another synthex build (a before/after).
 #
@@ -28,7 +30,7 @@
 # before/after side by side (e.g. BEFORE="env SYNTHEX_PRELOAD=0 $PWD/src/Synthex.Dpdk.Cli/bin/Release/net10.0/synthex"
 # with SYNTHEX_PRELOAD=1 for the run, or another build's binary): its rows are marked "(before)".
 #
-# Usage: [SYNTHEX=path/to/synthex] [BEFORE="command"] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also l2fwd)] [ROUNDS (default 3)] [WORKERS (default "1")]
+# Usage: [SYNTHEX=path/to/synthex] [BEFORE="command"] scripts/bench-forward.sh [SECONDS (default 4)] [BURSTS (default "32 64 128")] [MODES (default "io macswap"; also io-packets, l2fwd)] [ROUNDS (default 3)] [WORKERS (default "1")]
 # Needs: a Release build (scripts/bootstrap.sh), dpdk-testpmd (Debian dpdk-dev), root, free hugepages.
 set -euo pipefail
 
@@ -89,6 +91,7 @@ busiest_thread_cpu() { # pid
 testpmd_run() { # mode burst -> "wall cpu"
     local mode=$1
     [[ $mode == l2fwd ]] && mode=mac # testpmd's mac mode: peer MAC as destination, the port's own as source
+    [[ $mode == io-packets ]] && mode=io
     dpdk-testpmd "${eal[@]}" --file-prefix "bench-tp-$$" -- \
         --forward-mode="$mode" --burst="$2" --total-num-mbufs="$mbufs" --mbcache=256 --stats-period 1 --auto-start \
         --nb-cores="$workers" --rxq="$workers" --txq="$workers" \
@@ -108,10 +111,11 @@ testpmd_run() { # mode burst -> "wall cpu"
 }
 
 synthex_run() { # mode burst [command...] -> "wall cpu"
-    local mode=$1 burst=$2
+    local mode=$1 burst=$2 extra=()
     shift 2
     (($#)) || set -- "$synthex"
-    "$@" run --app forward --mode "$mode" --burst "$burst" --idle busy --stats-interval 0 --rx-queues "$workers" \
+    [[ $mode == io-packets ]] && mode=io extra=(--count-bytes false) # testpmd's io accounting: packets only
+    "$@" run --app forward --mode "$mode" "${extra[@]}" --burst "$burst" --idle busy --stats-interval 0 --rx-queues "$workers" \
         --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1 &
     local pid=$!
     sleep "$seconds"

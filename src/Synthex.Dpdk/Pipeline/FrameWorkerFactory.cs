@@ -12,9 +12,9 @@ namespace Synthex.Dpdk.Pipeline;
 /// </summary>
 public sealed class FrameWorkerFactory<TIo>(TIo io, RxQueueRef[] rx, IReadOnlyDictionary<int, ushort> tx, int burst,
                                             WorkerCounters counters, QuitFlag stop, IdleMode idle = IdleMode.Busy,
-                                            IRxWait? rxWait = null) : IFrameAppConsumer<IWorker>
+                                            IRxWait? rxWait = null, bool countBytes = true) : IFrameAppConsumer<IWorker>
     where TIo : struct, IPacketIo
 {
     public IWorker Accept<TApp>(TApp app) where TApp : struct, IFrameApp
-        => new FrameWorker<TApp, TIo>(app, io, rx, tx, burst, counters, stop, idle, rxWait);
+        => new FrameWorker<TApp, TIo>(app, io, rx, tx, burst, counters, stop, idle, rxWait, countBytes);
 }

@@ -53,6 +53,8 @@ public sealed class RunSettingsValidator : IValidateOptions<RunSettings>
             yield return new ConfigurationException("backend", $"unknown backend '{s.Backend}'; allowed: {string.Join(", ", BackendSelector.Names)}");
         foreach (var option in RunSettings.Options)
             if (option.Problem(s) is { } problem) yield return problem;
+        if (!s.CountBytes && app is not null && !(app.Name == "forward" && app.ResolveMode(s.Mode) == "io"))
+            yield return new ConfigurationException("count-bytes", $"only forward --mode io can leave bytes uncounted; {app.Name}{(app.ResolveMode(s.Mode) is { } m ? " " + m : "")} reads every packet and counts its bytes at no extra cost");
         if (app is not null && s.Workers > app.MaxWorkers)
             yield return new ConfigurationException("workers", $"app '{app.Name}' runs on at most {app.MaxWorkers} worker(s); give --workers {app.MaxWorkers} or 0");
         if (Thrown(() => s.ConsensusLimits.Validate()) is { } badLimits) yield return badLimits;

@@ -20,8 +20,11 @@ public static class LiveLine
         if (dt <= 0) dt = 1e-9;
         var sb = new StringBuilder(160);
         var c = CultureInfo.InvariantCulture;
-        sb.Append(c, $"[{elapsedSeconds,7:F1}s] {backend} rx {Mpps(current.RxPackets - previous.RxPackets, dt)} Mpps {Gbps(current.RxBytes - previous.RxBytes, dt)} Gbps");
-        sb.Append(c, $" | tx {Mpps(current.TxPackets - previous.TxPackets, dt)} Mpps {Gbps(current.TxBytes - previous.TxBytes, dt)} Gbps");
+        sb.Append(c, $"[{elapsedSeconds,7:F1}s] {backend} rx {Mpps(current.RxPackets - previous.RxPackets, dt)} Mpps");
+        // Under --count-bytes false the workers count no bytes: no Gbps rather than a false 0.
+        if (current.BytesCounted) sb.Append(c, $" {Gbps(current.RxBytes - previous.RxBytes, dt)} Gbps");
+        sb.Append(c, $" | tx {Mpps(current.TxPackets - previous.TxPackets, dt)} Mpps");
+        if (current.BytesCounted) sb.Append(c, $" {Gbps(current.TxBytes - previous.TxBytes, dt)} Gbps");
         sb.Append(c, $" | drops {(current.Dropped - previous.Dropped) / dt:F0}/s");
         // Name what is dropping now, so a rising drop rate says why without opening the report.
         string separator = " (";
@@ -58,6 +61,7 @@ public static class LiveLine
         if (report.Steady is { } steady)
             sb.Append(c, $"; steady {Mpps(steady.RxPackets, steady.Seconds)} Mpps after {steady.WarmupSeconds:0.#}s warm-up");
         sb.Append(c, $"), tx {s.TxPackets} pkts, dropped {s.Dropped}");
+        if (!s.BytesCounted) sb.Append(" (bytes not counted: --count-bytes false; the ports' counters have them where the device keeps them)");
         for (int r = 1; r < s.Drops.Length; r++)
             if (s.Drops[r] != 0) sb.Append(c, $" [{((DropReason)r).Name()} {s.Drops[r]}]");
         if (s.Absorbed != 0 || s.Originated != 0 || s.OriginDropped != 0)

@@ -112,6 +112,7 @@ public sealed class RunReport
         for (int r = 1; r < (int)DropReason.Count; r++) w.WriteNumber(((DropReason)r).Name(), s.Drops[r]);
         w.WriteEndObject();
         w.WriteBoolean("accounted", Accounted);
+        w.WriteBoolean("bytes_counted", s.BytesCounted); // false: --count-bytes false, rx/tx_bytes are 0
         w.WriteEndObject();
 
         // Whole-run rates beside the steady ones, so a reader compares like with like.

@@ -25,6 +25,13 @@ public sealed class StatsSnapshot
     public long TxBytes { get; private init; }
     public long Dropped { get; private init; }
 
+    /// <summary>
+    /// Whether every worker counts bytes: false under <c>--count-bytes false</c> (forward io),
+    /// where <see cref="RxBytes"/> and <see cref="TxBytes"/> are 0 and only the ports' own
+    /// counters know bytes.
+    /// </summary>
+    public bool BytesCounted { get; private init; } = true;
+
     /// <summary>Received packets a service kept in its state (freed, not dropped).</summary>
     public long Absorbed { get; private init; }
 
@@ -53,9 +60,11 @@ public sealed class StatsSnapshot
         var workers = new WorkerSnapshot[counters.Count];
         var drops = new long[(int)DropReason.Count];
         long rxp = 0, rxb = 0, txp = 0, txb = 0, dropped = 0, absorbed = 0, originated = 0, originDropped = 0;
+        bool bytesCounted = true;
         for (int w = 0; w < counters.Count; w++)
         {
             var c = counters[w];
+            bytesCounted &= c.CountsBytes;
             var d = new long[(int)DropReason.Count];
             long sum = 0;
             for (int r = 1; r < d.Length; r++) { d[r] = c.Drops((DropReason)r); sum += d[r]; drops[r] += d[r]; }
@@ -76,6 +85,7 @@ public sealed class StatsSnapshot
             Workers = workers, Ports = ports,
             RxPackets = rxp, RxBytes = rxb, TxPackets = txp, TxBytes = txb, Dropped = dropped, Drops = drops,
             Absorbed = absorbed, Originated = originated, OriginDropped = originDropped,
+            BytesCounted = bytesCounted,
         };
     }
 }

@@ -29,6 +29,12 @@ public sealed class WorkerCounters
     /// <summary>The lcore id (DPDK) or worker index (OS backends).</summary>
     public int WorkerId { get; }
 
+    /// <summary>
+    /// Whether the worker counts bytes (set before it runs): false for forward io with
+    /// <c>--count-bytes false</c>, whose loop reads no packet at all; its byte counters stay 0.
+    /// </summary>
+    public bool CountsBytes { get; set; } = true;
+
     // ---- writer side: the owning worker only ------------------------------------------------
 
     /// <summary>Counts one poll of an RX queue that returned <paramref name="packets"/> packets.</summary>

@@ -71,6 +71,31 @@ public partial class LifecycleTests
     }
 
     [Fact]
+    public void Io_with_count_bytes_false_counts_every_packet_through_real_ports_and_says_bytes_were_not_counted()
+    {
+        // testpmd's io accounting: packets per worker, no byte read; the line and the report say so.
+        string report = Path.Combine(Path.GetTempPath(), $"{SynthexRun.UniquePrefix()}.json");
+        using var run = SynthexRun.Run(["run", "--mode", "io", "--count-bytes", "false", "--duration", "1", "--stats-interval", "0.3", "--stats-json", report, "--",
+            .. HugepageEal(SynthexRun.UniquePrefix()), "--vdev", "net_null0", "--vdev", "net_null1"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var totals = SynthexRun.Report(report).GetProperty("totals");
+        Assert.True(totals.GetProperty("rx_packets").GetInt64() > 0, run.Output);
+        Assert.Equal(0, totals.GetProperty("rx_bytes").GetInt64());
+        Assert.False(totals.GetProperty("bytes_counted").GetBoolean());
+        Assert.True(totals.GetProperty("accounted").GetBoolean());
+        Assert.Contains("bytes not counted: --count-bytes false", run.Output);
+        Assert.Contains(" Mpps | tx ", run.Output); // live lines: packet rates, no Gbps
+        Assert.DoesNotContain("Gbps", run.Output);
+        File.Delete(report);
+
+        // The other modes read every packet anyway: refused, saying which mode can.
+        using var refused = SynthexRun.Run(["run", "--mode", "macswap", "--count-bytes", "false", "--duration", "0.1", "--",
+            .. SynthexRun.NoHugeEal(SynthexRun.UniquePrefix()), "--vdev", "net_null0"]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("only forward --mode io", refused.Output);
+    }
+
+    [Fact]
     public void The_report_times_start_up_from_process_start_to_eal_up_ports_up_and_the_first_packet()
     {
         string report = Path.Combine(Path.GetTempPath(), $"{SynthexRun.UniquePrefix()}.json");

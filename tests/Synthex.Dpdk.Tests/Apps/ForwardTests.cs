@@ -12,6 +12,19 @@ public class ForwardTests
     private static readonly byte[] Udp4 = new FrameBuilder().Build();
 
     [Fact]
+    public void Count_bytes_false_is_for_forward_io_alone_and_the_error_says_why()
+    {
+        Assert.Empty(RunSettingsValidator.Problems(new RunSettings { App = "forward", CountBytes = false }));              // io: forward's default mode
+        Assert.Empty(RunSettingsValidator.Problems(new RunSettings { App = "forward", Mode = "io", CountBytes = false }));
+        foreach (var settings in new[] { new RunSettings { App = "forward", Mode = "macswap", CountBytes = false }, new RunSettings { App = "reflect", CountBytes = false } })
+        {
+            var problem = Assert.Single(RunSettingsValidator.Problems(settings));
+            Assert.Equal("count-bytes", problem.Key);
+            Assert.Contains("only forward --mode io", problem.Message);
+        }
+    }
+
+    [Fact]
     public void Io_forwards_untouched_to_the_paired_port()
     {
         using var h = new WorkerHarness(new RunSettings { Mode = "io" }, ports: 2);

@@ -23,6 +23,32 @@ public class FrameWorkerTests
     }
 
     [Fact]
+    public void Io_without_byte_counts_forwards_and_accounts_every_packet_and_counts_no_bytes()
+    {
+        // Full bursts (sent from the RX array), a partial one (through the TX buffer) and TX
+        // refusals (tx_full): packets balance on every path, bytes stay 0 on every path.
+        using var h = new WorkerHarness(new RunSettings { Mode = "io", Burst = 8, CountBytes = false }, ports: 2);
+        h.Network.TxLimitPerBurst = 5;
+        for (int i = 0; i < 19; i++) h.Network.Enqueue(0, Frame);
+        h.RunUntilIdle();
+        Assert.Equal(19, h.Counters.RxPackets);
+        Assert.Equal(13, h.Counters.TxPackets); // 5 + 5 of the two full bursts, 3 of the partial one
+        Assert.Equal(6, h.Counters.Drops(DropReason.TxFull));
+        Assert.Equal(0, h.Counters.RxBytes);
+        Assert.Equal(0, h.Counters.TxBytes);
+        Assert.False(h.Counters.CountsBytes);
+        Accounting.AssertBalanced(h.Counters);
+        Assert.Equal(0, h.Network.InUse);
+    }
+
+    [Fact]
+    public void Only_apps_that_never_read_frames_may_leave_bytes_uncounted()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new WorkerHarness(new RunSettings { Mode = "macswap", CountBytes = false }, ports: 2));
+        Assert.Contains("reads frames", e.Message);
+    }
+
+    [Fact]
     public void Partial_bursts_wait_in_the_tx_buffer_until_drained()
     {
         using var h = new WorkerHarness(new RunSettings { Mode = "io", Burst = 32 }, ports: 2);

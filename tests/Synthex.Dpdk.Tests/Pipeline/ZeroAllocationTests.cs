@@ -29,6 +29,13 @@ public class ZeroAllocationTests
         AssertNoAllocation(h);
     }
 
+    [Fact]
+    public void Forward_io_without_byte_counts_allocates_nothing_over_a_million_packets()
+    {
+        using var h = new WorkerHarness(new RunSettings { App = "forward", Mode = "io", Burst = 32, CountBytes = false }, ports: 2);
+        AssertNoAllocation(h);
+    }
+
     /// <summary>Forwards port 0 ↔ 1 on the per-packet path, asking for the flow hash (none comes from the in-memory port: software's).</summary>
     private struct HashingForward : IFrameApp
     {

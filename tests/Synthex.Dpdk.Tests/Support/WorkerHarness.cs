@@ -20,17 +20,17 @@ public sealed class WorkerHarness : IDisposable
             var portInfos = Enumerable.Range(0, ports)
                 .Select(p => new PortInfo(p, $"mem{p}", macs?[p] ?? (0x0A0000000000UL | (uint)p), 0)).ToArray();
             return FrameApps.Create(AppCatalog.Find(settings.App), new FrameAppContext(settings.AppOptions, portInfos), factory);
-        })
+        }, settings.CountBytes)
     {
     }
 
     /// <summary>Runs <paramref name="create"/>'s worker (a frame app built by the test, e.g. an endpoint stage over a test app).</summary>
-    public WorkerHarness(int ports, int poolSize, int capacity, int burst, Func<FrameWorkerFactory<MemoryIo>, IWorker> create)
+    public WorkerHarness(int ports, int poolSize, int capacity, int burst, Func<FrameWorkerFactory<MemoryIo>, IWorker> create, bool countBytes = true)
     {
         Network = new MemoryNetwork(ports, poolSize, capacity);
         var rx = Enumerable.Range(0, ports).Select(p => new RxQueueRef((ushort)p, 0)).ToArray();
         var tx = Enumerable.Range(0, ports).ToDictionary(p => p, _ => (ushort)0);
-        Worker = create(new FrameWorkerFactory<MemoryIo>(new MemoryIo(Network), rx, tx, burst, Counters, Stop));
+        Worker = create(new FrameWorkerFactory<MemoryIo>(new MemoryIo(Network), rx, tx, burst, Counters, Stop, countBytes: countBytes));
     }
 
     /// <summary>Polls until the RX queues are empty, then drains TX.</summary>

@@ -38,6 +38,7 @@ public class RunReportTests
         Assert.Equal(2, totals.GetProperty("drops").GetProperty("tx_full").GetInt64());
         Assert.Equal(1, totals.GetProperty("drops").GetProperty("not_ip").GetInt64());
         Assert.True(totals.GetProperty("accounted").GetBoolean());
+        Assert.True(totals.GetProperty("bytes_counted").GetBoolean());
         var port = json.GetProperty("ports")[0];
         Assert.Equal("net_null0", port.GetProperty("name").GetString());
         Assert.Equal(36, port.GetProperty("rx_packets").GetInt64());
@@ -67,6 +68,27 @@ public class RunReportTests
         Assert.Matches(@"drops \d+/s \(tx_full \d+/s\)", line);
         Assert.Contains("p0 rx", line);
         Assert.Contains("lost", line);
+    }
+
+    [Fact]
+    public void Without_byte_counts_the_line_shows_no_gbps_and_the_report_says_so()
+    {
+        // --count-bytes false (forward io): a 0 Gbps would read as "no traffic", so none is shown.
+        var w = new WorkerCounters(1) { CountsBytes = false };
+        var before = StatsSnapshot.Capture([w], []);
+        w.Rx(1_000_000, 0); w.Tx(1_000_000, 0);
+        Thread.Sleep(10);
+        var after = StatsSnapshot.Capture([w], []);
+        Assert.False(after.BytesCounted);
+        var line = LiveLine.Format(before, after, 1.0, "dpdk");
+        Assert.Contains("Mpps", line);
+        Assert.DoesNotContain("Gbps", line);
+
+        var report = new RunReport { App = "forward", Mode = "io", Backend = "dpdk", ElapsedSeconds = 1.0, Final = after, GcCollections = 0, GcAllocatedBytes = 0 };
+        Assert.Contains("bytes not counted: --count-bytes false", LiveLine.Summary(report));
+        using var stream = new MemoryStream();
+        report.WriteJson(stream);
+        Assert.False(JsonDocument.Parse(stream.ToArray()).RootElement.GetProperty("totals").GetProperty("bytes_counted").GetBoolean());
     }
 }
 

@@ -109,7 +109,7 @@ internal sealed unsafe class DpdkBackend : IBackend
             var tx = _ports.ToDictionary(p => (int)p.Id, _ => (ushort)w);
             // Interrupts only where every queue the worker polls has them; else it sleeps (logged once per port).
             IRxWait? rxWait = rx.All(q => interruptPorts.Contains(q.Port)) ? new DpdkRxWait(rx, (int)lcore, Console.Error) : null;
-            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop, settings.Idle, rxWait));
+            var worker = FrameApps.Create(app, context, new FrameWorkerFactory<DpdkIo>(io, rx, tx, settings.Burst, _counters[w], _stop, settings.Idle, rxWait, settings.CountBytes));
             _workers.Add(new LcoreWorker(lcore, worker));
         }
         DpdkTelemetry.Register(_counters, _ports, _pools, Console.Out);
