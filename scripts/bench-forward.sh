@@ -115,14 +115,20 @@ synthex_run() { # mode burst [command...] -> "wall cpu"
     shift 2
     (($#)) || set -- "$synthex"
     [[ $mode == io-packets ]] && mode=io extra=(--count-bytes false) # testpmd's io accounting: packets only
+    rm -f "$work/synthex.json"
     "$@" run --app forward --mode "$mode" "${extra[@]}" --burst "$burst" --idle busy --stats-interval 0 --rx-queues "$workers" \
         --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1 &
     local pid=$!
     sleep "$seconds"
     local cpu
     cpu=$(busiest_thread_cpu "$pid")
-    kill -TERM "$pid"
+    kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" || true
+    if [[ ! -s $work/synthex.json ]]; then # e.g. a BEFORE build that predates an option: say why, count 0
+        echo "bench-forward.sh: $* made no report: $(tail -n 2 "$work/synthex.out" | tr '\n' ' ')" >&2
+        echo "0 0"
+        return
+    fi
     local rx elapsed
     rx=$(grep -o '"rx_packets": [0-9]*' "$work/synthex.json" | head -n 1 | grep -o '[0-9]*$')
     elapsed=$(grep -o '"elapsed_seconds": [0-9.]*' "$work/synthex.json" | grep -o '[0-9.]*$')

@@ -10,7 +10,7 @@ namespace Synthex.Dpdk.Pipeline;
 /// <remarks>
 /// Implemented by structs and used as a generic argument, like the apps, so each call is direct
 /// and the loop is compiled once per (app, I/O) pair. Every method but <see cref="Frame"/>,
-/// <see cref="HasHead"/>, <see cref="PacketLength"/> (a few loads each) and
+/// <see cref="FirstSegment"/>, <see cref="PacketLength"/> (a few loads each) and
 /// <see cref="Prefetch"/> (one prefetch instruction) is called once per burst, never per packet.
 /// </remarks>
 public unsafe interface IPacketIo : IFramePool
@@ -31,11 +31,11 @@ public unsafe interface IPacketIo : IFramePool
     Span<byte> Frame(nint packet, out int packetLength, out bool chained);
 
     /// <summary>
-    /// Whether the packet's first segment holds at least <paramref name="headLength"/> bytes (the
-    /// head a rewrite touches), chained or not; its total length and the address of its first
-    /// data byte come with the answer. Per packet: a few loads from the packet's descriptor, no call.
+    /// The length of the packet's first segment (what a head rewrite may touch, chained or not),
+    /// with the packet's total length and the address of its first data byte. Per packet: a few
+    /// loads from the packet's descriptor, no call.
     /// </summary>
-    bool HasHead(nint packet, int headLength, out int packetLength, out byte* data);
+    int FirstSegment(nint packet, out uint packetLength, out byte* data);
 
     /// <summary>
     /// The flow hash the device computed on receive, when it computed one (DPDK: the PMD set

@@ -19,12 +19,12 @@ public readonly unsafe struct MemoryIo(MemoryNetwork network) : IPacketIo
         return frame;
     }
 
-    public bool HasHead(nint packet, int headLength, out int packetLength, out byte* data)
+    public int FirstSegment(nint packet, out uint packetLength, out byte* data)
     {
         var frame = MemoryNetwork.FrameOf(packet);
-        packetLength = frame.Length;
+        packetLength = (uint)frame.Length;
         data = (byte*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(frame)); // native memory: never moves
-        return frame.Length >= headLength; // a chained test packet's frame stands for its first segment
+        return frame.Length; // a chained test packet's frame stands for its first segment
     }
 
     public bool TryRssHash(nint packet, out uint hash) => MemoryNetwork.TryRssHash(packet, out hash);

@@ -45,12 +45,12 @@ public readonly unsafe struct DpdkIo : IPacketIo
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool HasHead(nint packet, int headLength, out int packetLength, out byte* data)
+    public int FirstSegment(nint packet, out uint packetLength, out byte* data)
     {
         var m = (rte_mbuf*)packet;
-        packetLength = (int)m->pkt_len;
+        packetLength = m->pkt_len;
         data = (byte*)m->buf_addr + m->data_off;
-        return m->data_len >= headLength; // data_len: the first segment's bytes
+        return m->data_len; // the first segment's bytes
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
