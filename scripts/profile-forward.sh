@@ -66,6 +66,11 @@ synthex_profile() { # path mode burst
         --duration $((seconds + 6)) -- "${eal[@]}" --file-prefix "prof-sx-$$" >/dev/null 2>&1 &
     local pid=$!
     sleep 4 # past the JIT's tiering and the 1 s warm-up
+    if ! kill -0 "$pid" 2>/dev/null; then # e.g. a BEFORE build that predates an option
+        echo "profile-forward.sh: $1 exited at once (mode $2)" >&2
+        echo "nan nan"
+        return
+    fi
     record "$pid" 'lcore-1'
     kill -TERM "$pid"; wait "$pid" || true
 }
@@ -84,6 +89,7 @@ for ((r = 1; r <= rounds; r++)); do
                 path=$synthex
                 [[ $tool == before ]] && path=$before
                 read -r sx_pmd sx_own < <(synthex_profile "$path" "$mode" "$burst")
+                [[ $sx_pmd == nan ]] && continue
                 predicted=$(awk -v s="$sx_pmd" -v t="$tp_pmd" 'BEGIN { printf "%.3f", s / t }')
                 printf '%-10s %5s %5s | %-8s %7.2f %7.2f | %s\n' "$mode" "$burst" "$r" "$tool" "$sx_pmd" "$sx_own" "$predicted"
                 echo "$mode $burst $tool $predicted $sx_own $tp_own" >>"$results"

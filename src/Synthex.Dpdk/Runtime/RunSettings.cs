@@ -57,7 +57,7 @@ public sealed record RunSettings
             (s, v) => s with { RateLimit = v }),
         new SecondsOption("duration", "run time; 0: until SIGINT/SIGTERM", 0, 7 * 24 * 3600, s => s.Duration, (s, v) => s with { Duration = v }),
         new IntOption("burst", "N", "packets per rx_burst", 1, IPacketIo.MaxBurst, s => s.Burst, (s, v) => s with { Burst = v }),
-        new BoolOption("count-bytes", "forward io: count every packet's bytes (rx/tx bytes, Gbps). false: packets only, as testpmd's io mode, so the loop reads no packet (~3% of a core at 50 Mpps); bytes are then the ports' own counters (the report's ports section; net_null keeps none). The other apps and modes always count bytes",
+        new BoolOption("count-bytes", "forward io: count every packet's bytes (rx/tx bytes, Gbps). false: packets only, as testpmd's io mode, so the loop reads no packet (~4% of a core at 50 Mpps); bytes are then the ports' own counters (the report's ports section; net_null keeps none). The other apps and modes always count bytes",
             s => s.CountBytes, (s, v) => s with { CountBytes = v }),
         new SecondsOption("stats-interval", "seconds between live lines; 0: none", 0, 3600, s => s.StatsInterval, (s, v) => s with { StatsInterval = v }),
         new TextOption("stats-json", "FILE", "write the JSON report here when the run ends (also on Ctrl-C); its directory must exist", (s, v) => s with { StatsJson = v }),
