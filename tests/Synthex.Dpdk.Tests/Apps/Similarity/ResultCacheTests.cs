@@ -109,7 +109,13 @@ public sealed class ResultCacheTests
         var hashes = new ulong[1000];
         var answer = AnswerFor(1, 3);
         for (int i = 0; i < queries.Length; i++) { queries[i] = Query(i); hashes[i] = c.HashOf(queries[i], 3, Cos, 1); }
-        for (int round = 0; round < 3; round++)
+        // Round 0 JITs. The tiered JIT may still promote a method (or enter an OSR version of a
+        // loop) in a later round, and the thread that trips it can allocate a few KB once (CI
+        // saw 2,080 bytes in round 1 under load). So: every round after the first stays under
+        // one-off size, and at least one allocates exactly nothing — a per-call allocation would
+        // cost every round at least 2,000 x 24 bytes.
+        var allocatedByRound = new List<long>();
+        for (int round = 0; round < 6; round++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < queries.Length; i++)
@@ -121,8 +127,10 @@ public sealed class ResultCacheTests
             }
             c.Maintain();
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (round > 0) Assert.Equal(0, allocated); // round 0 JITs
+            if (round > 0) allocatedByRound.Add(allocated);
         }
+        Assert.All(allocatedByRound, a => Assert.True(a < 8 * 1024, $"a round allocated {a} bytes: {string.Join(", ", allocatedByRound)}"));
+        Assert.Contains(0L, allocatedByRound);
         Assert.True(c.Evictions > 0);
     }
 

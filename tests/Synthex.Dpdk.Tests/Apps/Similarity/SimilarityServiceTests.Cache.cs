@@ -84,7 +84,10 @@ public sealed partial class SimilarityServiceTests
         var request = _buffer[..length];
         Assert.True(s.Accept(_buffer, length, Meta, 0).IsAbsorbed);
         OriginateOne(s);
-        for (int round = 0; round < 3; round++)
+        // Round 0 JITs; a later tier-up can still allocate a few KB once on the thread that trips
+        // it (see ResultCacheTests): every later round stays under that, and one allocates nothing.
+        var allocatedByRound = new List<long>();
+        for (int round = 0; round < 6; round++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 200; i++)
@@ -93,8 +96,10 @@ public sealed partial class SimilarityServiceTests
                 if (!s.Accept(_buffer, length, Meta, 0).IsReply) throw new InvalidOperationException("expected a hit");
             }
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (round > 0) Assert.Equal(0, allocated);
+            if (round > 0) allocatedByRound.Add(allocated);
         }
-        Assert.Equal(600, Counter(s, "cache_hits"));
+        Assert.All(allocatedByRound, a => Assert.True(a < 8 * 1024, $"a round allocated {a} bytes: {string.Join(", ", allocatedByRound)}"));
+        Assert.Contains(0L, allocatedByRound);
+        Assert.Equal(1200, Counter(s, "cache_hits"));
     }
 }
