@@ -35,6 +35,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/forward-bench.sh
+source "$root/scripts/lib/forward-bench.sh"
 seconds=${1:-4}
 bursts=${2:-32 64 128}
 modes=${3:-io macswap}
@@ -89,9 +91,8 @@ busiest_thread_cpu() { # pid
 #   cpu:  packets per CPU-second of the forwarding thread, which discounts the time a loaded
 #         shared host takes the core away (the rates below are per forwarding core).
 testpmd_run() { # mode burst -> "wall cpu"
-    local mode=$1
-    [[ $mode == l2fwd ]] && mode=mac # testpmd's mac mode: peer MAC as destination, the port's own as source
-    [[ $mode == io-packets ]] && mode=io
+    local mode
+    mode=$(testpmd_mode "$1")
     dpdk-testpmd "${eal[@]}" --file-prefix "bench-tp-$$" -- \
         --forward-mode="$mode" --burst="$2" --total-num-mbufs="$mbufs" --mbcache=256 --stats-period 1 --auto-start \
         --nb-cores="$workers" --rxq="$workers" --txq="$workers" \
@@ -111,12 +112,12 @@ testpmd_run() { # mode burst -> "wall cpu"
 }
 
 synthex_run() { # mode burst [command...] -> "wall cpu"
-    local mode=$1 burst=$2 extra=()
+    local burst=$2 sx_mode sx_extra
+    synthex_mode "$1"
     shift 2
     (($#)) || set -- "$synthex"
-    [[ $mode == io-packets ]] && mode=io extra=(--count-bytes false) # testpmd's io accounting: packets only
     rm -f "$work/synthex.json"
-    "$@" run --app forward --mode "$mode" "${extra[@]}" --burst "$burst" --idle busy --stats-interval 0 --rx-queues "$workers" \
+    "$@" run --app forward --mode "$sx_mode" "${sx_extra[@]}" --burst "$burst" --idle busy --stats-interval 0 --rx-queues "$workers" \
         --stats-json "$work/synthex.json" -- "${eal[@]}" --file-prefix "bench-sx-$$" >"$work/synthex.out" 2>&1 &
     local pid=$!
     sleep "$seconds"
@@ -139,7 +140,6 @@ synthex_run() { # mode burst [command...] -> "wall cpu"
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?'); memory: ${memory[*]}; ${seconds}s per run"
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v s="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.3f", s / t; else print "nan" }'; }
 
 read -r -a before <<<"${BEFORE:-}"

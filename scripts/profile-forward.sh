@@ -22,6 +22,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/forward-bench.sh
+source "$root/scripts/lib/forward-bench.sh"
 seconds=${1:-5}
 bursts=${2:-32}
 modes=${3:-io io-packets macswap}
@@ -49,8 +51,8 @@ record() { # pid pattern
 }
 
 testpmd_profile() { # mode burst
-    local mode=$1
-    [[ $mode == io-packets ]] && mode=io
+    local mode
+    mode=$(testpmd_mode "$1")
     dpdk-testpmd "${eal[@]}" --file-prefix "prof-tp-$$" -- --forward-mode="$mode" --burst="$2" \
         --total-num-mbufs=8191 --mbcache=256 --auto-start --stats-period 1 >/dev/null 2>&1 &
     local pid=$!
@@ -60,9 +62,9 @@ testpmd_profile() { # mode burst
 }
 
 synthex_profile() { # path mode burst
-    local mode=$2 extra=()
-    [[ $mode == io-packets ]] && mode=io extra=(--count-bytes false)
-    "$1" run --app forward --mode "$mode" "${extra[@]}" --burst "$3" --idle busy --stats-interval 0 \
+    local sx_mode sx_extra
+    synthex_mode "$2"
+    "$1" run --app forward --mode "$sx_mode" "${sx_extra[@]}" --burst "$3" --idle busy --stats-interval 0 \
         --duration $((seconds + 6)) -- "${eal[@]}" --file-prefix "prof-sx-$$" >/dev/null 2>&1 &
     local pid=$!
     sleep 4 # past the JIT's tiering and the 1 s warm-up
@@ -101,7 +103,6 @@ done
 echo
 echo "medians of $rounds rounds:"
 printf '%-10s %5s %-8s %9s %9s %s\n' mode burst tool "own %" "tpmd own" "predicted synthex ÷ testpmd"
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for burst in $bursts; do
     for mode in $modes; do
         for tool in before synthex; do
